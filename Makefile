@@ -1,0 +1,59 @@
+# Roadpass. `make run` serves the demo; `make test` runs the whole suite. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi:app
+HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
+HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
+
+.PHONY: help install run test lint format migration services chromium clean
+
+help:
+	@echo "make run        serve the demo on http://localhost:$(PORT) (SQLite, sandbox gateway)"
+	@echo "make test       the whole suite (PostgreSQL, Redis, SQLite, Chromium)"
+	@echo "make lint       ruff check and format check"
+	@echo "make format     ruff format and safe fixes"
+	@echo "make migration m='what changed'   autogenerate a migration to review by hand"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(BIN)/.installed $(HTMX_FILE)
+
+$(HTMX_FILE): scripts/fetch_htmx.sh webapp/config.py | $(BIN)/.installed
+	@scripts/fetch_htmx.sh $(BIN)/python $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@scripts/redis_notice.sh $(BIN)/python
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+services: $(BIN)/.installed
+	@scripts/ensure_services.sh $(BIN)/python
+
+chromium:
+	@scripts/ensure_chromium.sh
+
+test: install services chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migration: $(BIN)/.installed
+	@test -n "$(m)" || { echo "usage: make migration m='what changed'"; exit 2; }
+	$(FLASK) db migrate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) static/vendor .pytest_cache .ruff_cache

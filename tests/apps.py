@@ -1,0 +1,55 @@
+"""How test apps are built: settings pointing at the test services, and a test client that
+behaves like separate production requests."""
+
+import os
+
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
+
+from webapp import create_app
+
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/roadpass_test"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def app_settings(database_url: str, **extra: object) -> dict[str, object]:
+    return {
+        "APP_ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": "roadpass-test",
+        "HTMX_SOURCE": "local",
+        "SERVER_NAME": None,
+        **extra,
+    }
+
+
+class FreshGlobalsClient(FlaskClient):
+    """Gives every request an empty `g`, as production does.
+
+    The test holds an app context (for its own queries), and Flask reuses it for the requests the
+    client makes; without this, Flask-WTF's cached CSRF token and Flask-Login's cached user would
+    leak from one request into the next.
+    """
+
+    def open(self, *args: object, **kwargs: object):
+        saved = dict(g.__dict__) if has_app_context() else None
+        if saved is not None:
+            g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if saved is not None:
+                g.__dict__.clear()
+                g.__dict__.update(saved)
+
+
+def make_app(database_url: str) -> Flask:
+    app = create_app(app_settings(database_url))
+    app.test_client_class = FreshGlobalsClient
+    return app

@@ -1,0 +1,89 @@
+"""A real server on a port and Debian's Chromium driven by Playwright.
+
+The server runs the app on its own SQLite file with the demo data, in a thread, exactly as
+`make run` serves it; nothing here shares the rollback session of the other tests.
+"""
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from tests.apps import make_app
+from tests.conftest import service_missing
+from webapp.demo.services import seed_demo
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, redis_client: object) -> Flask:
+    path = tmp_path_factory.mktemp("live") / "roadpass.db"
+    app = make_app(f"sqlite:///{path}")
+    app.config["TESTING"] = False  # behave as served: real error pages, real limits
+    with app.app_context():
+        upgrade()
+        seed_demo(days=3)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        service_missing("Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:
+    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 860})
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        # A page answered 401/422 on purpose (bad input) logs its own status; that is expected.
+        expected = re.search(r"status of (401|422)", message.text)
+        if message.type == "error" and not expected:
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.console_problems = problems
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(project_root: Path) -> Path:
+    folder = project_root / "instance" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

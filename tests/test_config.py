@@ -1,0 +1,73 @@
+import pytest
+
+from webapp import create_app
+from webapp.config import (
+    DEV_SECRET_KEY,
+    ConfigError,
+    check_production_settings,
+    from_environment,
+    normalise_database_url,
+)
+
+STRONG = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s" * 64,
+    "JOBS_SECRET": "j" * 40,
+    "FLUTTERWAVE_WEBHOOK_HASH": "h" * 40,
+    "HTMX_SOURCE": "cdn",
+}
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "JOBS_SECRET", "FLUTTERWAVE_WEBHOOK_HASH"])
+@pytest.mark.parametrize("value", ["", "change-me", "short-secret"])
+def test_production_refuses_missing_placeholder_or_short_secrets(name: str, value: str) -> None:
+    config = {**STRONG, name: value}
+
+    with pytest.raises(ConfigError, match=name):
+        check_production_settings(config)
+
+
+def test_production_refuses_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    for name in ("SECRET_KEY", "JOBS_SECRET", "FLUTTERWAVE_WEBHOOK_HASH"):
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(ConfigError, match="SECRET_KEY, JOBS_SECRET, FLUTTERWAVE_WEBHOOK_HASH"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_with_real_secrets_starts_with_secure_cookies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in STRONG.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+
+    app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] != DEV_SECRET_KEY
+
+
+def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALES_CUTOFF_MINUTES", "45")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/rp")
+
+    config = from_environment()
+
+    assert config["SALES_CUTOFF_MINUTES"] == 45
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/rp"
+    assert config["SESSION_COOKIE_SECURE"] is False  # development
+
+
+def test_bad_number_in_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALES_CUTOFF_MINUTES", "thirty")
+
+    with pytest.raises(ConfigError, match="SALES_CUTOFF_MINUTES must be a whole number"):
+        from_environment()
+
+
+def test_database_url_normalisation() -> None:
+    assert normalise_database_url("postgresql://x/y") == "postgresql+psycopg://x/y"
+    assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"

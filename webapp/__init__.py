@@ -1,0 +1,91 @@
+"""Roadpass: intercity bus seats sold online. `create_app` builds the Flask application."""
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from webapp import config as config_module
+from webapp.config import ROOT
+from webapp.database import configure_engine
+from webapp.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, then `overrides` (tests use these)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(config_module.from_environment())
+    app.config.update(overrides or {})
+    config_module.check_production_settings(app.config)
+    _prepare_sqlite_folder(app)
+    _choose_rate_limit_storage(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    import webapp.models  # noqa: F401 - every table must be known to Alembic and create_all
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from webapp import presentation, security
+    from webapp.errors import register_error_handlers
+
+    security.init_app(app)
+    presentation.init_app(app)
+    register_error_handlers(app)
+    return app
+
+
+def _prepare_sqlite_folder(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _choose_rate_limit_storage(app: Flask) -> None:
+    """Redis when it answers, memory otherwise (SPEC §1); the choice is logged, not hidden."""
+    if app.config.get("RATELIMIT_STORAGE_URI"):
+        return
+    from webapp.health.checks import redis_is_up
+
+    if redis_is_up(app.config["REDIS_URL"]):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    else:
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        logging.getLogger(__name__).warning("Redis unreachable: rate limits kept in memory")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.accounts.views import bp as accounts_bp
+    from webapp.api import bp as api_bp
+    from webapp.health.views import bp as health_bp
+    from webapp.trips.views import bp as trips_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(trips_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens only; the API never reads the session cookie
+
+
+def _register_cli(app: Flask) -> None:
+    from webapp.accounts.cli import users_cli
+    from webapp.demo.cli import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

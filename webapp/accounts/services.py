@@ -1,0 +1,135 @@
+"""Use cases for accounts: register, authenticate, and manage personal API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import clock
+from webapp.accounts.models import ApiToken, Role, User
+from webapp.accounts.passwords import (
+    DUMMY_HASH,
+    check_password_strength,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from webapp.database import begin_write
+from webapp.errors import AuthenticationError, NotFoundError, ValidationError
+from webapp.extensions import db
+
+TOKEN_PREFIX = "rp_"  # noqa: S105 - a public marker, not a secret
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
+MAX_TOKENS_PER_USER = 20
+TAKEN_EMAIL = "An account with this e-mail address already exists. Log in instead."
+
+
+def normalise_email(raw: str) -> str:
+    """A syntactically valid, lower-cased address; no DNS look-up (it must work offline)."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        message = "Enter a valid e-mail address."
+        raise ValidationError(message, details={"email": message}) from exc
+    return result.normalized.lower()
+
+
+def register_user(email: str, password: str, name: str, role: Role = Role.PASSENGER) -> User:
+    """Create an account. The unique index on e-mail is the last word on duplicates."""
+    email = normalise_email(email)
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        message = "Enter your name (at most 120 characters)."
+        raise ValidationError(message, details={"name": message})
+    check_password_strength(password, email)
+    begin_write()
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValidationError(TAKEN_EMAIL, details={"email": TAKEN_EMAIL})
+    user = User(email=email, name=name, password_hash=hash_password(password), role=role)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise ValidationError(TAKEN_EMAIL, details={"email": TAKEN_EMAIL}) from exc
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with these credentials; one vague error for every way it can fail."""
+    failure = AuthenticationError("The e-mail address or password is incorrect.")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        raise failure
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        raise failure
+    if needs_rehash(user.password_hash):
+        begin_write()
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def set_password(user_id: int, password: str) -> None:
+    begin_write()
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No such user.")
+    check_password_strength(password, user.email)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user_id: int, name: str) -> tuple[ApiToken, str]:
+    """Issue a token; the plain value is returned once and only its hash is kept."""
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        message = "Give the token a name of at most 80 characters."
+        raise ValidationError(message, details={"name": message})
+    begin_write()
+    live = db.session.scalars(
+        select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).all()
+    if len(live) >= MAX_TOKENS_PER_USER:
+        message = f"You already have {MAX_TOKENS_PER_USER} tokens. Revoke one first."
+        raise ValidationError(message, details={"name": message})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user_id, name=name, token_hash=_digest(plain), prefix=plain[:10])
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def revoke_api_token(user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens; anyone else's is simply not found."""
+    begin_write()
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFoundError("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+    db.session.commit()
+
+
+def user_for_api_token(plain: str) -> User | None:
+    """The active owner of a live token, or None. Notes the last use at a coarse resolution."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        begin_write()
+        token = db.session.get(ApiToken, token.id)
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

@@ -1,0 +1,147 @@
+"""Register, log in and out, and manage API tokens."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.accounts import services
+from webapp.accounts.forms import LoginForm, RegisterForm, TokenForm
+from webapp.accounts.models import User
+from webapp.errors import AuthenticationError, ValidationError
+from webapp.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: `//evil.example` and absolute URLs fall back to the home page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("trips.home")
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session at login: nothing from before survives (no fixation)
+    login_user(user)
+
+
+def _login_limit_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _form_errors(form: object, error: ValidationError) -> None:
+    """Show a service's validation error next to the field it names."""
+    for field_name, message in error.details.items():
+        field = getattr(form, field_name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+    if not error.details:
+        flash(error.message, "error")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register() -> Response | tuple[str, int] | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("trips.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.password.data, form.name.data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            _start_session(user)
+            flash(f"Welcome to Roadpass, {user.name}.", "success")
+            return redirect(url_for("trips.home"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_limit_key)
+def login() -> Response | tuple[str, int]:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except AuthenticationError as exc:
+            error = exc.message
+        else:
+            _start_session(user)
+            return redirect(_safe_next(form.next.data), 303)
+    status = 401 if error else (422 if request.method == "POST" else 200)
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("trips.home"), 303)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> tuple[str, int]:
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _, new_token = services.create_api_token(current_user.id, form.name.data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            form = TokenForm(formdata=None)
+            status = 201
+    if request.method == "POST" and new_token is None:
+        status = 422
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=current_user.tokens,
+    ), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    services.revoke_api_token(current_user.id, token_id)
+    flash("Token revoked. Apps using it can no longer reach your account.", "success")
+    return redirect(url_for("accounts.tokens"), 303)

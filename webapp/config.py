@@ -1,0 +1,105 @@
+"""Settings, read from the environment with safe development defaults.
+
+Secrets never live in code: the defaults below only make a development machine work, and
+`check_production_settings` refuses to start a production app while any of them is still in use.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Values that are fine on a laptop and fatal in production.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105
+DEV_JOBS_SECRET = "dev-jobs-secret"  # noqa: S105
+DEV_WEBHOOK_HASH = "dev-webhook-hash"
+
+PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "dev", "test"}
+MIN_SECRET_LENGTH = 16
+
+HTMX_VERSION = "2.0.8"
+HTMX_SRI = "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+
+
+class ConfigError(RuntimeError):
+    """The app's settings are unsafe or unusable; the message says which."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _str(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def from_environment() -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    app_env = _str("APP_ENV", "development")
+    production = app_env == "production"
+    database_url = _str("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'roadpass.db'}")
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": _str("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": _str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "JOBS_SECRET": _str("JOBS_SECRET", DEV_JOBS_SECRET),
+        "FLUTTERWAVE_WEBHOOK_HASH": _str("FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
+        "HTMX_SOURCE": _str("HTMX_SOURCE", "cdn"),
+        "SALES_CUTOFF_MINUTES": _int("SALES_CUTOFF_MINUTES", 30),
+        "SEARCH_MAX_DAYS_AHEAD": _int("SEARCH_MAX_DAYS_AHEAD", 180),
+        "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": app_env not in ("development", "test"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": app_env not in ("development", "test"),
+        "WTF_CSRF_TIME_LIMIT": None if not production else 8 * 3600,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_production_settings(config: dict[str, Any]) -> None:
+    """Refuse to run in production with a missing or development secret."""
+    if config.get("APP_ENV") != "production":
+        return
+    unsafe = {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "JOBS_SECRET": DEV_JOBS_SECRET,
+        "FLUTTERWAVE_WEBHOOK_HASH": DEV_WEBHOOK_HASH,
+    }
+    bad = [
+        name
+        for name, dev in unsafe.items()
+        if not config.get(name)
+        or config[name] == dev
+        or config[name].lower() in PLACEHOLDER_SECRETS
+        or len(config[name]) < MIN_SECRET_LENGTH
+    ]
+    if bad:
+        raise ConfigError(
+            "Refusing to start in production: set "
+            + ", ".join(bad)
+            + f" in the environment to random values of at least {MIN_SECRET_LENGTH} characters."
+        )
+    if config.get("HTMX_SOURCE") not in ("cdn", "local"):
+        raise ConfigError("HTMX_SOURCE must be 'cdn' or 'local'.")

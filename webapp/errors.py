@@ -1,0 +1,134 @@
+"""Domain errors and the one place that turns any error into a page or an API error body.
+
+Services raise these without knowing about HTTP; `register_error_handlers` maps them to an HTML
+page for the browser and to `{"error", "code", "statusCode", "details"}` under `/api`.
+"""
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A request that cannot be done as asked; the message is safe to show to the user."""
+
+    status_code = 400
+    code = "BAD_REQUEST"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class ValidationError(DomainError):
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class ConflictError(DomainError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class AuthenticationError(DomainError):
+    status_code = 401
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDeniedError(DomainError):
+    status_code = 403
+    code = "FORBIDDEN"
+
+
+class RateLimitedError(DomainError):
+    status_code = 429
+    code = "RATE_LIMITED"
+
+
+class GatewayError(DomainError):
+    status_code = 502
+    code = "GATEWAY_ERROR"
+
+
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
+}
+
+FRIENDLY_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    413: "That request is too large.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing was charged; please try again.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def error_response(
+    status: int, message: str, code: str, details: dict[str, Any] | None = None
+) -> Any:
+    if wants_json():
+        body = {"error": message, "code": code, "statusCode": status, "details": details or {}}
+        return jsonify(body), status
+    page = render_template("errors/error.html", status=status, message=message, code=code)
+    return page, status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Any:
+        return error_response(error.status_code, error.message, error.code, error.details)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> Any:
+        message = (
+            "This form is missing its security token or the token has expired. "
+            "Reload the page and try again."
+        )
+        return error_response(400, message, "CSRF_FAILED")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if status == 429:
+            message = FRIENDLY_MESSAGES[429]
+        else:
+            message = FRIENDLY_MESSAGES.get(status) or error.description or error.name
+        response = error_response(status, message, HTTP_CODES.get(status, "HTTP_ERROR"))
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            body, code = response
+            return body, code, {"Allow": ", ".join(error.valid_methods)}  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, FRIENDLY_MESSAGES[500], "INTERNAL_ERROR")

@@ -1,0 +1,24 @@
+"""`GET /healthz`: is the app able to serve, and is Redis there (it may be absent)."""
+
+from flask import Blueprint, current_app, jsonify
+
+from webapp.extensions import limiter
+from webapp.health.checks import database_is_up, redis_is_up
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    db_ok = database_is_up()
+    redis_ok = redis_is_up(current_app.config["REDIS_URL"])
+    body = {
+        "status": "ok" if db_ok else "unavailable",
+        "db": "up" if db_ok else "down",
+        "redis": "up" if redis_ok else "down",
+    }
+    response = jsonify(body)
+    response.status_code = 200 if db_ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
