@@ -10,11 +10,12 @@ from webapp import clock
 from webapp.accounts.models import ApiToken, Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.accounts.services import create_api_token
+from webapp.booking.models import Booking, BookingSeat, BookingStatus
 from webapp.extensions import db
 from webapp.fleet.layouts import build_layout
 from webapp.fleet.models import Operator, SeatLayout
 from webapp.fleet.policy import DEFAULT_POLICY
-from webapp.trips.models import City, Route, Trip
+from webapp.trips.models import City, Route, Trip, TripSeat
 from webapp.trips.services import add_trip
 
 PASSWORD = "correct horse battery"
@@ -57,11 +58,13 @@ def create_city(name: str | None = None) -> City:
 
 
 def create_route(origin: str = "Lagos", destination: str = "Abuja", **overrides: object) -> Route:
+    ends = {"origin_id": create_city(origin).id, "destination_id": create_city(destination).id}
+    existing = db.session.scalar(select(Route).filter_by(**ends))
+    if existing:
+        return existing
     values = {"duration_minutes": 600, "distance_km": 760}
     values.update(overrides)
-    route = Route(
-        origin_id=create_city(origin).id, destination_id=create_city(destination).id, **values
-    )
+    route = Route(**ends, **values)
     db.session.add(route)
     db.session.commit()
     return route
@@ -115,3 +118,32 @@ def create_trip(
         setattr(trip, key, value)
     db.session.commit()
     return trip
+
+
+def create_booked_seats(trip: Trip, labels: list[str], user: User | None = None) -> Booking:
+    """A paid booking, as checkout will leave it: seats booked, status CONFIRMED."""
+    user = user or create_user()
+    now = clock.now()
+    booking = Booking(
+        reference=f"RP-T{_next():05d}",
+        user_id=user.id,
+        trip_id=trip.id,
+        status=BookingStatus.CONFIRMED,
+        hold_started_at=now - timedelta(minutes=5),
+        hold_expires_at=now + timedelta(minutes=10),
+        fare_subtotal=trip.fare_amount * len(labels),
+        service_fee=25000 * len(labels),
+        total_amount=(trip.fare_amount + 25000) * len(labels),
+        currency=trip.currency,
+        cancellation_policy=DEFAULT_POLICY,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    seats = db.session.scalars(
+        select(TripSeat).where(TripSeat.trip_id == trip.id, TripSeat.label.in_(labels))
+    ).all()
+    for seat in seats:
+        seat.status, seat.booking_id, seat.hold_expires_at = "booked", booking.id, None
+        db.session.add(BookingSeat(booking_id=booking.id, trip_seat_id=seat.id, label=seat.label))
+    db.session.commit()
+    return booking

@@ -2,14 +2,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import update
 
-from tests.factories import create_layout, create_route, create_token, create_trip, create_user
+from tests.factories import (
+    create_booked_seats,
+    create_layout,
+    create_route,
+    create_token,
+    create_trip,
+    create_user,
+)
 from tests.helpers import field_error, page
 from webapp import clock
+from webapp.booking.services import hold_seats
 from webapp.clock import LAGOS
-from webapp.extensions import db
-from webapp.trips.models import TripSeat, TripStatus
+from webapp.trips.models import TripStatus
 
 
 def lagos(day: int, hour: int, minute: int = 0) -> datetime:
@@ -51,25 +57,13 @@ def test_search_lists_the_days_trips_in_order_with_fare_and_seats_left(
 
 
 @pytest.mark.parametrize("app", ["postgresql", "sqlite"], indirect=True)
-def test_seats_left_counts_dead_holds_as_free(client: FlaskClient) -> None:
+def test_seats_left_counts_dead_holds_as_free(client: FlaskClient, travel) -> None:
     trip = create_trip(departs_at=lagos(1, 9))
-    now = clock.now()
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.trip_id == trip.id, TripSeat.label.in_(["1A", "1B"]))
-        .values(status="held", hold_expires_at=now + timedelta(minutes=5))
-    )
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.trip_id == trip.id, TripSeat.label == "2A")
-        .values(status="held", hold_expires_at=now - timedelta(seconds=1))
-    )
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.trip_id == trip.id, TripSeat.label == "2B")
-        .values(status="booked")
-    )
-    db.session.commit()
+    travel(-timedelta(minutes=20))
+    hold_seats(create_user().id, trip.id, ["2A"])  # made 20 minutes ago: dead by now
+    travel(timedelta(0))
+    hold_seats(create_user().id, trip.id, ["1A", "1B"])
+    create_booked_seats(trip, ["2B"])
 
     response = search(client)
 
@@ -150,7 +144,8 @@ def test_trip_page_and_unknown_trip(client: FlaskClient) -> None:
     response = client.get(f"/trips/{trip.id}")
 
     assert response.status_code == 200
-    assert page(response).find(id="seats-left").get_text() == "12 of 12"
+    assert page(response).find(id="seat-count").get_text() == "12 seats free"
+    assert len(page(response).select("#seat-map button.seat")) == 12
     assert client.get("/trips/999999").status_code == 404
     assert client.get("/trips/abc").status_code == 404
 

@@ -73,11 +73,13 @@ def _choose_rate_limit_storage(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
     from webapp.api import bp as api_bp
+    from webapp.booking.views import bp as booking_bp
     from webapp.health.views import bp as health_bp
     from webapp.trips.views import bp as trips_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(trips_bp)
+    app.register_blueprint(booking_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens only; the API never reads the session cookie

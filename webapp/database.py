@@ -10,7 +10,7 @@ ourselves; a service that writes calls `begin_write()` before its first statemen
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.types import TypeDecorator
 
 from webapp.extensions import db
@@ -93,3 +93,21 @@ def begin_write() -> None:
             return
         session.rollback()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+LOCK_CONTENTION_SQLSTATES = {"55P03", "40P01", "40001"}  # lock timeout, deadlock, serialization
+
+
+def is_lock_contention(error: Exception) -> bool:
+    """True when the database gave up waiting for a lock: worth a polite "busy, retry"."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in LOCK_CONTENTION_SQLSTATES:
+        return True
+    message = str(original or error).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+def set_lock_timeout(milliseconds: int) -> None:
+    """Bound how long this transaction waits for a row lock (PostgreSQL; SQLite: busy_timeout)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'"))

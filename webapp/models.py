@@ -1,12 +1,19 @@
 """Every model, imported in one place so the metadata Alembic compares against is complete."""
 
 from webapp.accounts.models import ApiToken, User
+from webapp.audit.models import AuditEvent
+from webapp.booking.models import Booking, BookingSeat
 from webapp.fleet.models import LayoutSeat, Operator, SeatLayout
+from webapp.idempotency.models import IdempotencyKey
 from webapp.trips.models import City, Route, Trip, TripSeat
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
+    "Booking",
+    "BookingSeat",
     "City",
+    "IdempotencyKey",
     "LayoutSeat",
     "Operator",
     "Route",

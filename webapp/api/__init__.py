@@ -17,4 +17,5 @@ def challenge_on_401(response: Response) -> Response:
     return response
 
 
+from webapp.booking import api as _booking_api  # noqa: E402, F401
 from webapp.trips import api as _trips_api  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """`GET /healthz`: is the app able to serve, and is Redis there (it may be absent)."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from webapp.extensions import limiter
 from webapp.health.checks import database_is_up, redis_is_up
@@ -10,7 +10,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 @limiter.exempt
-def healthz():
+def healthz() -> Response:
     db_ok = database_is_up()
     redis_ok = redis_is_up(current_app.config["REDIS_URL"])
     body = {

@@ -1,6 +1,6 @@
 """`GET /api/trips?origin=&destination=&date=`."""
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from webapp import clock
 from webapp.api import bp
@@ -11,7 +11,7 @@ from webapp.trips.search import parse_search
 
 @bp.get("/trips")
 @token_required
-def list_trips():
+def list_trips() -> Response:
     config = current_app.config
     criteria = parse_search(
         request.args.get("origin"),

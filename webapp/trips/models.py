@@ -6,11 +6,14 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,6 +115,8 @@ class TripSeat(db.Model):
     seat_class: Mapped[str] = mapped_column(String(20), default="standard")
     status: Mapped[str] = mapped_column(String(10), default=SeatStatus.AVAILABLE)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one booking that holds or has bought this seat: one row, one holder, by construction.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
 
     trip: Mapped[Trip] = relationship(back_populates="seats")
 
@@ -121,4 +126,16 @@ class TripSeat(db.Model):
         CheckConstraint(
             "(status = 'held') = (hold_expires_at IS NOT NULL)", name="hold_has_expiry"
         ),
+        CheckConstraint(
+            "(status = 'available') = (booking_id IS NULL)", name="holder_matches_status"
+        ),
+        Index("ix_trip_seats_booking_id", "booking_id"),
+    )
+
+
+def seat_is_free(now: datetime) -> ColumnElement[bool]:
+    """SQL for "this seat can be taken now": available, or held by a hold that has died."""
+    return or_(
+        TripSeat.status == SeatStatus.AVAILABLE,
+        and_(TripSeat.status == SeatStatus.HELD, TripSeat.hold_expires_at <= now),
     )

@@ -4,22 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from webapp.clock import lagos_day_bounds, to_lagos
 from webapp.extensions import db
 from webapp.fleet.models import Operator, SeatLayout
-from webapp.trips.models import City, Route, SeatStatus, Trip, TripSeat, TripStatus
+from webapp.trips.models import City, Route, Trip, TripSeat, TripStatus, seat_is_free
 from webapp.trips.search import SearchCriteria
-
-
-def seat_is_free(now: datetime) -> Any:
-    """SQL for "this seat can be taken now": available, or held by a hold that has died."""
-    return or_(
-        TripSeat.status == SeatStatus.AVAILABLE,
-        and_(TripSeat.status == SeatStatus.HELD, TripSeat.hold_expires_at <= now),
-    )
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """Search pages and the trip page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, make_response, render_template, request, session
 
 from webapp import clock
+from webapp.booking.panel import hold_panel_context
+from webapp.booking.queries import SeatStates, seat_map, seat_states
 from webapp.errors import NotFoundError, ValidationError
+from webapp.extensions import db
 from webapp.trips import queries
+from webapp.trips.models import Trip
 from webapp.trips.search import parse_search
 
 bp = Blueprint("trips", __name__)
@@ -50,9 +54,60 @@ def results() -> tuple[str, int]:
     return render_template("trips/results.html", trips=trips, criteria=criteria, **context), 200
 
 
-@bp.get("/trips/<int:trip_id>")
-def trip(trip_id: int) -> str:
-    card = queries.trip_card(trip_id, clock.now(), current_app.config["SALES_CUTOFF_MINUTES"])
-    if card is None:
+def _viewer_id() -> int | None:
+    """The signed-in user's id straight from the signed session cookie: polling stays one query."""
+    raw = session.get("_user_id")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
+def _seat_states(trip_id: int) -> SeatStates:
+    states = seat_states(
+        trip_id, _viewer_id(), clock.now(), current_app.config["SALES_CUTOFF_MINUTES"]
+    )
+    if states is None:
         raise NotFoundError("We could not find that trip.")
-    return render_template("trips/trip.html", trip=card)
+    return states
+
+
+@bp.get("/trips/<int:trip_id>")
+def trip(trip_id: int) -> Response:
+    config = current_app.config
+    card = queries.trip_card(trip_id, clock.now(), config["SALES_CUTOFF_MINUTES"])
+    trip = db.session.get(Trip, trip_id)
+    if card is None or trip is None:
+        raise NotFoundError("We could not find that trip.")
+    states = _seat_states(trip_id)
+    html = render_template(
+        "trips/trip.html",
+        card=card,
+        decks=seat_map(trip, states),
+        states=states,
+        poll_seconds=config["SEAT_POLL_SECONDS"],
+        **hold_panel_context(trip),
+    )
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/trips/<int:trip_id>/seats")
+def seats(trip_id: int) -> Response:
+    """The seat map alone, for htmx polling: 304 when nothing the viewer sees has changed."""
+    states = _seat_states(trip_id)
+    if request.if_none_match.contains(states.etag.strip('"')):
+        response = Response(status=304)
+    else:
+        trip = db.session.get(Trip, trip_id)
+        response = make_response(
+            render_template(
+                "trips/_seat_map.html",
+                trip_id=trip_id,
+                decks=seat_map(trip, states),
+                states=states,
+                poll_seconds=current_app.config["SEAT_POLL_SECONDS"],
+            )
+        )
+    response.headers["ETag"] = states.etag
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "Cookie"
+    return response

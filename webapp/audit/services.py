@@ -1,0 +1,30 @@
+"""Writing audit events. Called inside a service's transaction, so the event commits with the
+change it describes or not at all."""
+
+from typing import Any
+
+from webapp import clock
+from webapp.audit.models import AuditEvent
+from webapp.extensions import db
+
+
+def record(
+    action: str,
+    subject_type: str,
+    subject_id: int,
+    *,
+    actor_user_id: int | None = None,
+    actor: str = "user",
+    **data: Any,
+) -> AuditEvent:
+    event = AuditEvent(
+        occurred_at=clock.now(),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor_user_id=actor_user_id,
+        actor=actor,
+        data=data,
+    )
+    db.session.add(event)
+    return event

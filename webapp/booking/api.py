@@ -1,0 +1,113 @@
+"""Seat and hold endpoints of the JSON API (SPEC §10)."""
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from webapp import clock
+from webapp.api import bp
+from webapp.api.auth import api_user, token_required
+from webapp.booking import queries, services
+from webapp.booking.models import Booking
+from webapp.booking.views import hold_ip_limit, hold_limit
+from webapp.clock import to_lagos
+from webapp.errors import NotFoundError, ValidationError
+from webapp.extensions import limiter
+from webapp.idempotency.http import idempotent
+
+
+def _hold_limit_key() -> str:
+    return f"hold-user:{api_user().id}"
+
+
+def _trip_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = None
+    try:
+        trip_id = int(value) if value is not None else 0
+    except ValueError:
+        trip_id = 0
+    if trip_id <= 0:
+        message = "tripId must be a positive whole number."
+        raise ValidationError(message, details={"tripId": message})
+    return trip_id
+
+
+def _states(trip_id: int) -> queries.SeatStates:
+    states = queries.seat_states(
+        trip_id, api_user().id, clock.now(), current_app.config["SALES_CUTOFF_MINUTES"]
+    )
+    if states is None:
+        raise NotFoundError("We could not find that trip.")
+    return states
+
+
+def _booking_json(booking: Booking) -> dict[str, Any]:
+    return {
+        "bookingId": booking.id,
+        "reference": booking.reference,
+        "status": booking.effective_status(),
+        "seatNumbers": booking.seat_labels,
+        "expiresAt": to_lagos(booking.hold_expires_at).isoformat(),
+        "fareSubtotal": booking.fare_subtotal,
+        "serviceFee": booking.service_fee,
+        "totalAmount": booking.total_amount,
+        "currency": booking.currency,
+    }
+
+
+@bp.get("/trips/<int:trip_id>/seats")
+@token_required
+def trip_seats(trip_id: int) -> Response:
+    states = _states(trip_id)
+    if request.if_none_match.contains(states.etag.strip('"')):
+        response = Response(status=304)
+    else:
+        response = jsonify(
+            {
+                "tripId": trip_id,
+                "onSale": states.on_sale,
+                "seats": [
+                    {"number": s.label, "status": s.state, "mine": s.mine}
+                    for s in states.seats.values()
+                ],
+            }
+        )
+    response.headers["ETag"] = states.etag
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/bookings/reserve")
+@token_required
+def available_seats() -> Response:
+    trip_id = _trip_id(request.args.get("tripId"))
+    states = _states(trip_id)
+    return jsonify({"tripId": trip_id, "onSale": states.on_sale, "seatNumbers": states.available})
+
+
+@bp.post("/bookings/reserve")
+@token_required
+@limiter.limit(hold_ip_limit)
+@limiter.limit(hold_limit, key_func=_hold_limit_key)
+@idempotent()
+def reserve() -> tuple[Response, int]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError('Send a JSON object like {"tripId": 12, "seatNumbers": ["1A"]}.')
+    trip_id = _trip_id(body.get("tripId"))
+    labels = body.get("seatNumbers")
+    if not isinstance(labels, list):
+        message = 'seatNumbers must be a list of seat numbers such as ["1A", "1B"].'
+        raise ValidationError(message, details={"seatNumbers": message})
+    booking = services.hold_seats(api_user().id, trip_id, labels)
+    return jsonify(_booking_json(booking)), 201
+
+
+@bp.delete("/bookings/<int:booking_id>/hold")
+@token_required
+def release_hold(booking_id: int) -> Response:
+    booking = services.release_hold(api_user().id, booking_id)
+    return jsonify(
+        {"bookingId": booking.id, "reference": booking.reference, "status": booking.status}
+    )

@@ -1,0 +1,147 @@
+"""Read-only views of seats and holds for the seat map, the polling fragment and the API.
+
+Seat state is computed with lazy expiry: a held seat whose hold has passed reads as available,
+whether or not any job has tidied it up. The ETag is a hash of exactly what a client would see,
+so an unchanged map is answered 304 without rendering anything.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from webapp.booking.models import HOLDING_STATUSES, Booking
+from webapp.extensions import db
+from webapp.fleet.models import LayoutSeat
+from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus
+
+
+@dataclass(frozen=True)
+class SeatState:
+    label: str
+    state: str  # available | held | booked
+    mine: bool
+
+
+@dataclass(frozen=True)
+class SeatStates:
+    trip_id: int
+    on_sale: bool
+    seats: dict[str, SeatState]
+    etag: str
+
+    @property
+    def available(self) -> list[str]:
+        return [s.label for s in self.seats.values() if s.state == SeatStatus.AVAILABLE]
+
+
+def seat_states(
+    trip_id: int, viewer_id: int | None, now: datetime, cutoff_minutes: int
+) -> SeatStates | None:
+    """Every sellable seat's state as this viewer sees it, in one query. None: no such trip."""
+    rows = db.session.execute(
+        select(
+            TripSeat.label,
+            TripSeat.status,
+            TripSeat.hold_expires_at,
+            Booking.user_id,
+            Trip.status,
+            Trip.departs_at,
+        )
+        .join(Trip, Trip.id == TripSeat.trip_id)
+        .outerjoin(Booking, Booking.id == TripSeat.booking_id)
+        .where(TripSeat.trip_id == trip_id)
+        .order_by(TripSeat.id)
+    ).all()
+    if not rows:
+        return None
+    _, _, _, _, trip_status, departs_at = rows[0]
+    on_sale = trip_status == TripStatus.SCHEDULED and now < departs_at - timedelta(
+        minutes=cutoff_minutes
+    )
+    seats = {}
+    for label, status, expires, holder, _, _ in rows:
+        if status == SeatStatus.HELD and expires is not None and expires <= now:
+            state, mine = SeatStatus.AVAILABLE, False
+        else:
+            state = status
+            mine = state != SeatStatus.AVAILABLE and viewer_id is not None and holder == viewer_id
+        seats[label] = SeatState(label, state, mine)
+    fingerprint = "|".join(f"{s.label}:{s.state}:{int(s.mine)}" for s in seats.values())
+    digest = hashlib.sha256(f"{int(on_sale)}|{fingerprint}".encode()).hexdigest()[:32]
+    return SeatStates(trip_id, on_sale, seats, f'"{digest}"')
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One place in the drawn grid: a seat with its live state, or a blocked/luggage place."""
+
+    label: str
+    kind: str  # seat | blocked | driver | luggage
+    seat_class: str
+    state: str | None
+    mine: bool
+
+
+@dataclass(frozen=True)
+class Deck:
+    number: int
+    columns: int
+    rows: list[list[Cell | None]]
+
+
+def seat_map(trip: Trip, states: SeatStates) -> list[Deck]:
+    """The trip's layout as rows of cells (None for aisles), with each seat's current state."""
+    layout = trip.layout
+    places = db.session.scalars(
+        select(LayoutSeat)
+        .where(LayoutSeat.layout_id == layout.id)
+        .order_by(LayoutSeat.deck, LayoutSeat.row, LayoutSeat.col)
+    ).all()
+    decks = []
+    for number in range(1, layout.decks + 1):
+        grid: list[list[Cell | None]] = [[None] * layout.columns for _ in range(layout.rows)]
+        used_rows = 0
+        for place in (p for p in places if p.deck == number):
+            seat = states.seats.get(place.label)
+            if place.is_luggage:
+                kind = "luggage"
+            elif place.is_blocked:
+                kind = "driver" if place.label.lstrip("U").startswith("DRV") else "blocked"
+            else:
+                kind = "seat"
+            grid[place.row - 1][place.col - 1] = Cell(
+                place.label,
+                kind,
+                place.seat_class,
+                seat.state if seat else None,
+                seat.mine if seat else False,
+            )
+            used_rows = max(used_rows, place.row)
+        decks.append(Deck(number, layout.columns, grid[:used_rows]))
+    return decks
+
+
+def live_hold(user_id: int, trip_id: int, now: datetime) -> Booking | None:
+    """The user's hold on this trip that is still alive, if any."""
+    return db.session.scalar(
+        select(Booking)
+        .where(
+            Booking.user_id == user_id,
+            Booking.trip_id == trip_id,
+            Booking.status.in_(HOLDING_STATUSES),
+            Booking.hold_expires_at > now,
+        )
+        .order_by(Booking.id.desc())
+        .limit(1)
+    )
+
+
+def latest_booking(user_id: int, trip_id: int) -> Booking | None:
+    return db.session.scalar(
+        select(Booking)
+        .where(Booking.user_id == user_id, Booking.trip_id == trip_id)
+        .order_by(Booking.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,122 @@
+"""`@idempotent`: the HTTP side of idempotency keys, for API POSTs and browser forms.
+
+API clients send an `Idempotency-Key` header; browser forms that create things carry a hidden
+`idempotency_key` field generated when the page was rendered. Either way the scope is the user.
+Answers below 400 and 409 conflicts are stored and replayed; validation failures (400, 404,
+422, ...) and unexpected errors release the key so the client can correct and retry with it.
+"""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, g, make_response, request
+from flask_login import current_user
+
+from webapp import clock
+from webapp.errors import DomainError, error_response
+from webapp.extensions import db
+from webapp.idempotency import services
+from webapp.idempotency.models import IdempotencyKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
+REPLAY_HEADER = "Idempotent-Replayed"
+IGNORED_FORM_FIELDS = {"csrf_token", FORM_FIELD}
+
+
+class IdempotencyKeyRequiredError(DomainError):
+    status_code = 400
+    code = "IDEMPOTENCY_KEY_REQUIRED"
+
+
+def new_form_key() -> str:
+    """A fresh key for a form about to be rendered."""
+    return uuid.uuid4().hex
+
+
+def idempotent(*, required: bool = False) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from_api = request.blueprint == "api"
+            key = (request.headers.get(HEADER) if from_api else request.form.get(FORM_FIELD)) or ""
+            key = key.strip()
+            if not key:
+                if required:
+                    raise IdempotencyKeyRequiredError(
+                        f"Send an {HEADER} header (a unique value per operation, e.g. a UUID)."
+                    )
+                return view(*args, **kwargs)
+            if len(key) > services.MAX_KEY_LENGTH or not key.isprintable():
+                raise IdempotencyKeyRequiredError(
+                    f"The {HEADER} must be 1 to {services.MAX_KEY_LENGTH} printable characters."
+                )
+            user_id = g.api_user.id if from_api else current_user.id
+            claim = services.claim_key(
+                user_id,
+                key,
+                _request_fingerprint(from_api),
+                request.method,
+                request.path,
+                clock.now(),
+            )
+            if claim.replay is not None:
+                return replay(claim.replay)
+            assert claim.key_id is not None
+            try:
+                response = make_response(view(*args, **kwargs))
+            except DomainError as error:
+                db.session.rollback()
+                response = make_response(
+                    error_response(error.status_code, error.message, error.code, error.details)
+                )
+            except Exception:
+                db.session.rollback()
+                services.release_key(claim.key_id)
+                raise
+            if response.status_code < 400 or response.status_code == 409:
+                services.complete_key(
+                    claim.key_id,
+                    response.status_code,
+                    response.get_data(as_text=True),
+                    response.content_type,
+                    response.headers.get("Location"),
+                    clock.now(),
+                )
+            else:
+                services.release_key(claim.key_id)
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def replay(stored: IdempotencyKey) -> Response:
+    response = Response(
+        stored.response_body or "",
+        status=stored.response_status,
+        content_type=stored.response_content_type,
+    )
+    if stored.response_location:
+        response.headers["Location"] = stored.response_location
+    response.headers[REPLAY_HEADER] = "true"
+    return response
+
+
+def _request_fingerprint(from_api: bool) -> str:
+    if from_api:
+        body = request.get_json(silent=True)
+        if body is None:
+            body = request.get_data(as_text=True)
+    else:
+        body = {
+            name: request.form.getlist(name)
+            for name in sorted(request.form)
+            if name not in IGNORED_FORM_FIELDS
+        }
+    return services.fingerprint(request.method, request.path, body)
