@@ -40,7 +40,7 @@ services: $(BIN)/.installed
 chromium:
 	@scripts/ensure_chromium.sh
 
-test: install services chromium
+test: install services chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed

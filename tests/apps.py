@@ -49,7 +49,7 @@ class FreshGlobalsClient(FlaskClient):
                 g.__dict__.update(saved)
 
 
-def make_app(database_url: str) -> Flask:
-    app = create_app(app_settings(database_url))
+def make_app(database_url: str, **extra: object) -> Flask:
+    app = create_app(app_settings(database_url, **extra))
     app.test_client_class = FreshGlobalsClient
     return app
