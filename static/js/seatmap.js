@@ -15,6 +15,7 @@
         var on = chosen.indexOf(button.dataset.seat) !== -1;
         if (button.hasAttribute("aria-pressed")) {
           button.setAttribute("aria-pressed", on ? "true" : "false");
+          button.querySelector("small").textContent = on ? "chosen" : "free";
         }
         button.classList.toggle("is-selected", on);
       });
@@ -25,7 +26,7 @@
     var summary = document.getElementById("selection-summary");
     var button = document.getElementById("hold-button");
     if (chosen.length === 0) {
-      summary.textContent = "Tap free seats on the map to choose up to " + f.dataset.max + ".";
+      summary.textContent = "Choose up to " + f.dataset.max + " free seats on the map.";
     } else {
       var fare = Number(f.dataset.fare) * chosen.length;
       var fee = Number(f.dataset.fee) * chosen.length;

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from tests.apps import make_app
 from tests.conftest import service_missing
 from webapp.demo.services import seed_demo
+from webapp.extensions import limiter
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,9 +36,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, redis_client: object) -> 
     path = tmp_path_factory.mktemp("live") / "roadpass.db"
     app = make_app(f"sqlite:///{path}")
     app.config["TESTING"] = False  # behave as served: real error pages, real limits
+    app.config["SEAT_POLL_SECONDS"] = 1  # poll faster than a phone would, to keep tests short
     with app.app_context():
         upgrade()
         seed_demo(days=3)
+    limiter.reset()  # counts left in Redis by an earlier run must not lock this one out
     return app
 
 

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from tests.apps import TEST_DATABASE_URL, make_app
 from tests.conftest import ensure_postgres_database, reset_postgres_schema
 from tests.factories import create_token, create_trip, create_user
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 RACE_SETTINGS = {
     "HOLD_RATE_LIMIT": "100000 per minute",
@@ -74,6 +74,7 @@ def race_site(
     app.config["TESTING"] = False  # serve as production does
     with app.app_context():
         upgrade()
+    limiter.reset()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
