@@ -8,12 +8,13 @@ FLASK := $(BIN)/flask --app wsgi:app
 HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
 
-.PHONY: help install run test lint format migration services chromium clean
+.PHONY: help install run test lint format migration services chromium bench clean
 
 help:
 	@echo "make run        serve the demo on http://localhost:$(PORT) (SQLite, sandbox gateway)"
 	@echo "make test       the whole suite (PostgreSQL, Redis, SQLite, Chromium)"
 	@echo "make lint       ruff check and format check"
+	@echo "make bench      throughput and latency on gunicorn + PostgreSQL (prints a table)"
 	@echo "make format     ruff format and safe fixes"
 	@echo "make migration m='what changed'   autogenerate a migration to review by hand"
 
@@ -42,6 +43,10 @@ chromium:
 
 test: install services chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install services
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

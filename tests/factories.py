@@ -147,3 +147,10 @@ def create_booked_seats(trip: Trip, labels: list[str], user: User | None = None)
         db.session.add(BookingSeat(booking_id=booking.id, trip_seat_id=seat.id, label=seat.label))
     db.session.commit()
     return booking
+
+
+def held(user_id: int, trip_id: int, labels: list[str]) -> Booking:
+    """Hold seats through the real service and return the stored booking."""
+    from webapp.booking.services import hold_seats
+
+    return db.session.get(Booking, hold_seats(user_id, trip_id, labels).booking_id)

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.factories import create_booked_seats, create_token, create_trip, create_user
+from tests.factories import create_booked_seats, create_token, create_trip, create_user, held
 from tests.test_api_auth import assert_api_error
 from webapp import clock
 from webapp.booking.models import Booking
@@ -166,8 +166,8 @@ def test_reserve_on_unknown_closed_or_limited_trips(client: FlaskClient, auth: d
 
 def test_release_by_api_and_no_one_elses(client: FlaskClient, auth: dict) -> None:
     trip = create_trip()
-    mine = hold_seats(auth["user"].id, trip.id, ["1A"])
-    theirs = hold_seats(create_user().id, trip.id, ["1B"])
+    mine = held(auth["user"].id, trip.id, ["1A"])
+    theirs = held(create_user().id, trip.id, ["1B"])
 
     released = client.delete(f"/api/bookings/{mine.id}/hold", headers=auth["headers"])
     twice = client.delete(f"/api/bookings/{mine.id}/hold", headers=auth["headers"])
@@ -209,7 +209,7 @@ def test_same_key_other_body_is_422(client: FlaskClient, auth: dict) -> None:
 
 def test_conflicts_are_stored_and_replayed(client: FlaskClient, auth: dict) -> None:
     trip = create_trip()
-    taken = hold_seats(create_user().id, trip.id, ["1A"])
+    taken = held(create_user().id, trip.id, ["1A"])
     body = {"tripId": trip.id, "seatNumbers": ["1A"]}
     first = reserve(client, auth, body, key="k-3")
     client.delete(f"/api/bookings/{taken.id}/hold", headers=auth["headers"])  # not theirs: 404

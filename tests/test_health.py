@@ -19,3 +19,10 @@ def test_healthz_with_redis_absent_still_serves(app: Flask, client: FlaskClient)
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "db": "up", "redis": "down"}
+
+
+def test_livez_answers_without_touching_services(client: FlaskClient) -> None:
+    response = client.get("/livez")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok\n"

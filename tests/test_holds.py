@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.factories import create_booked_seats, create_trip, create_user
+from tests.factories import create_booked_seats, create_trip, create_user, held
 from webapp import clock
 from webapp.audit.models import AuditEvent
 from webapp.booking.errors import (
@@ -59,7 +59,7 @@ def test_hold_takes_every_seat_for_fifteen_minutes_with_the_right_amounts(app: F
     trip = create_trip(fare_amount=1_850_000)
     user = create_user()
 
-    booking = hold_seats(user.id, trip.id, ["1a", "1B", "1A"])
+    booking = held(user.id, trip.id, ["1a", "1B", "1A"])
 
     assert re.fullmatch(r"RP-[2-9A-HJ-NP-Z]{6}", booking.reference)
     assert booking.status == BookingStatus.HELD
@@ -79,7 +79,7 @@ def test_hold_takes_every_seat_for_fifteen_minutes_with_the_right_amounts(app: F
 @both_databases
 def test_hold_is_all_or_nothing(app: Flask) -> None:
     trip = create_trip()
-    first = hold_seats(create_user().id, trip.id, ["1B"])
+    first = held(create_user().id, trip.id, ["1B"])
     before = booking_count()
 
     with pytest.raises(SeatsUnavailableError) as caught:
@@ -104,10 +104,10 @@ def test_booked_seats_cannot_be_held(app: Flask) -> None:
 def test_a_dead_hold_frees_its_seat_at_once_with_no_job(app: Flask, travel) -> None:
     trip = create_trip()
     first_user, second_user = create_user(), create_user()
-    first = hold_seats(first_user.id, trip.id, ["1A"])
+    first = held(first_user.id, trip.id, ["1A"])
 
     travel(timedelta(minutes=15, seconds=1))
-    second = hold_seats(second_user.id, trip.id, ["1A"])
+    second = held(second_user.id, trip.id, ["1A"])
 
     assert seats_of(trip.id)["1A"] == ("held", second.id)
     first = db.session.get(Booking, first.id)
@@ -192,7 +192,7 @@ def test_unknown_trip_is_not_found(app: Flask) -> None:
 def test_hold_never_outlives_the_departure(app: Flask) -> None:
     trip = create_trip(departs_at=clock.now() + timedelta(minutes=40))
 
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
 
     assert booking.hold_expires_at <= trip.departs_at
 
@@ -201,7 +201,7 @@ def test_hold_never_outlives_the_departure(app: Flask) -> None:
 def test_release_frees_the_seats_once(app: Flask) -> None:
     trip = create_trip()
     user = create_user()
-    booking = hold_seats(user.id, trip.id, ["1A", "1B"])
+    booking = held(user.id, trip.id, ["1A", "1B"])
 
     release_hold(user.id, booking.id)
     again = release_hold(user.id, booking.id)
@@ -215,7 +215,7 @@ def test_release_frees_the_seats_once(app: Flask) -> None:
 
 def test_only_the_owner_can_release(app: Flask) -> None:
     trip = create_trip()
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
 
     with pytest.raises(NotFoundError):
         release_hold(create_user().id, booking.id)
@@ -235,7 +235,7 @@ def test_paid_bookings_are_not_released(app: Flask) -> None:
 def test_releasing_a_dead_hold_records_its_expiry(app: Flask, travel) -> None:
     trip = create_trip()
     user = create_user()
-    booking = hold_seats(user.id, trip.id, ["1A"])
+    booking = held(user.id, trip.id, ["1A"])
     travel(timedelta(minutes=20))
 
     result = release_hold(user.id, booking.id)
@@ -250,9 +250,9 @@ def test_expire_stale_holds_tidies_only_dead_holds_and_is_idempotent(
     travel,
 ) -> None:
     trip = create_trip()
-    dead = hold_seats(create_user().id, trip.id, ["1A"])
+    dead = held(create_user().id, trip.id, ["1A"])
     travel(timedelta(minutes=10))
-    alive = hold_seats(create_user().id, trip.id, ["1B"])
+    alive = held(create_user().id, trip.id, ["1B"])
     travel(timedelta(minutes=16))
 
     assert expire_stale_holds() == 1
@@ -268,7 +268,7 @@ def test_expire_stale_holds_tidies_only_dead_holds_and_is_idempotent(
 @both_databases
 def test_checkout_extends_a_hold_once_and_never_past_an_hour(app: Flask, travel) -> None:
     trip = create_trip()
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
     rules = HoldRules.current()
     started = booking.hold_started_at
 
@@ -292,7 +292,7 @@ def test_checkout_extends_a_hold_once_and_never_past_an_hour(app: Flask, travel)
 
 def test_extension_is_capped_sixty_minutes_after_the_hold_began(app: Flask) -> None:
     trip = create_trip()
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
     rules = HoldRules(**{**HoldRules.current().__dict__, "payment_window": timedelta(hours=2)})
 
     extend_hold_for_payment(booking, clock.now(), rules)
@@ -303,7 +303,7 @@ def test_extension_is_capped_sixty_minutes_after_the_hold_began(app: Flask) -> N
 
 def test_a_dead_hold_cannot_be_extended(app: Flask, travel) -> None:
     trip = create_trip()
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
     travel(timedelta(minutes=16))
 
     with pytest.raises(HoldNotActiveError):

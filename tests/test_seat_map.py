@@ -12,6 +12,7 @@ from tests.factories import (
     create_layout,
     create_trip,
     create_user,
+    held,
 )
 from tests.helpers import csrf_from, log_in, page
 from webapp import clock
@@ -213,7 +214,7 @@ def test_hold_needs_login_and_csrf(client: FlaskClient) -> None:
 def test_release_from_the_page(client: FlaskClient) -> None:
     user = logged_in(client)
     trip = create_trip()
-    booking = hold_seats(user.id, trip.id, ["1A"])
+    booking = held(user.id, trip.id, ["1A"])
     token = csrf_from(client, f"/trips/{trip.id}")
 
     response = client.post(
@@ -227,7 +228,7 @@ def test_release_from_the_page(client: FlaskClient) -> None:
 
 def test_nobody_else_can_release_my_hold(client: FlaskClient) -> None:
     trip = create_trip()
-    booking = hold_seats(create_user().id, trip.id, ["1A"])
+    booking = held(create_user().id, trip.id, ["1A"])
     logged_in(client)
     token = csrf_from(client, f"/trips/{trip.id}")
 

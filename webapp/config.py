@@ -62,7 +62,7 @@ def from_environment() -> dict[str, Any]:
         "MAX_SEATS_PER_BOOKING": _int("MAX_SEATS_PER_BOOKING", 6),
         "MAX_ACTIVE_HOLDS_PER_USER": _int("MAX_ACTIVE_HOLDS_PER_USER", 2),
         "SERVICE_FEE_PER_SEAT": _int("SERVICE_FEE_PER_SEAT", 25000),
-        "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 3000),
+        "DB_LOCK_TIMEOUT_MS": _int("DB_LOCK_TIMEOUT_MS", 3000),
         "HOLD_RATE_LIMIT": _str("HOLD_RATE_LIMIT", "20 per minute"),
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
         "SEAT_POLL_SECONDS": _int("SEAT_POLL_SECONDS", 4),

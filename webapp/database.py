@@ -39,13 +39,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, lock_timeout_ms: int) -> None:
     """Install the per-dialect hooks on a freshly created engine."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", _postgres_on_connect)
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # A bounded wait for row locks: under a rush, a polite "busy, retry" beats a pile-up.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET TIME ZONE 'UTC'")
+                cursor.execute(f"SET lock_timeout = '{int(lock_timeout_ms)}ms'")
+            dbapi_connection.commit()
+
+        event.listen(engine, "connect", on_connect)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -63,12 +71,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(connection: Any) -> None:
     write = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET TIME ZONE 'UTC'")
-    dbapi_connection.commit()
 
 
 def begin_write() -> None:
@@ -107,7 +109,9 @@ def is_lock_contention(error: Exception) -> bool:
     return "database is locked" in message or "database table is locked" in message
 
 
-def set_lock_timeout(milliseconds: int) -> None:
-    """Bound how long this transaction waits for a row lock (PostgreSQL; SQLite: busy_timeout)."""
+def relax_durability() -> None:
+    """Let this transaction's commit return before its WAL reaches disk (PostgreSQL).
+
+    Only for writes whose loss in a crash is harmless, such as a token's last-use time."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'"))
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))

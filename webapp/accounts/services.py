@@ -2,10 +2,10 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
@@ -17,7 +17,7 @@ from webapp.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from webapp.database import begin_write
+from webapp.database import begin_write, relax_durability
 from webapp.errors import AuthenticationError, NotFoundError, ValidationError
 from webapp.extensions import db
 
@@ -123,13 +123,35 @@ def user_for_api_token(plain: str) -> User | None:
     """The active owner of a live token, or None. Notes the last use at a coarse resolution."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(plain))
+    ).first()
+    if row is None:
+        return None
+    token_id, revoked_at, last_used_at, user = row
+    if revoked_at is not None or not user.is_active:
         return None
     now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
-        begin_write()
-        token = db.session.get(ApiToken, token.id)
-        token.last_used_at = now
-        db.session.commit()
-    return token.user
+    if last_used_at is None or now - last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        _note_token_use(token_id, now)
+    return user
+
+
+def _note_token_use(token_id: int, now: datetime) -> None:
+    begin_write()
+    relax_durability()
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < now - TOKEN_LAST_USED_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

@@ -3,6 +3,8 @@ change it describes or not at all."""
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from webapp import clock
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
@@ -16,15 +18,15 @@ def record(
     actor_user_id: int | None = None,
     actor: str = "user",
     **data: Any,
-) -> AuditEvent:
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor_user_id=actor_user_id,
-        actor=actor,
-        data=data,
+) -> None:
+    db.session.execute(
+        insert(AuditEvent).values(
+            occurred_at=clock.now(),
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            actor_user_id=actor_user_id,
+            actor=actor,
+            data=data,
+        )
     )
-    db.session.add(event)
-    return event

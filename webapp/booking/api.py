@@ -8,7 +8,6 @@ from webapp import clock
 from webapp.api import bp
 from webapp.api.auth import api_user, token_required
 from webapp.booking import queries, services
-from webapp.booking.models import Booking
 from webapp.booking.views import hold_ip_limit, hold_limit
 from webapp.clock import to_lagos
 from webapp.errors import NotFoundError, ValidationError
@@ -42,17 +41,17 @@ def _states(trip_id: int) -> queries.SeatStates:
     return states
 
 
-def _booking_json(booking: Booking) -> dict[str, Any]:
+def _hold_json(hold: services.HoldReceipt) -> dict[str, Any]:
     return {
-        "bookingId": booking.id,
-        "reference": booking.reference,
-        "status": booking.effective_status(),
-        "seatNumbers": booking.seat_labels,
-        "expiresAt": to_lagos(booking.hold_expires_at).isoformat(),
-        "fareSubtotal": booking.fare_subtotal,
-        "serviceFee": booking.service_fee,
-        "totalAmount": booking.total_amount,
-        "currency": booking.currency,
+        "bookingId": hold.booking_id,
+        "reference": hold.reference,
+        "status": hold.status,
+        "seatNumbers": list(hold.seat_labels),
+        "expiresAt": to_lagos(hold.hold_expires_at).isoformat(),
+        "fareSubtotal": hold.fare_subtotal,
+        "serviceFee": hold.service_fee,
+        "totalAmount": hold.total_amount,
+        "currency": hold.currency,
     }
 
 
@@ -100,8 +99,8 @@ def reserve() -> tuple[Response, int]:
     if not isinstance(labels, list):
         message = 'seatNumbers must be a list of seat numbers such as ["1A", "1B"].'
         raise ValidationError(message, details={"seatNumbers": message})
-    booking = services.hold_seats(api_user().id, trip_id, labels)
-    return jsonify(_booking_json(booking)), 201
+    hold = services.hold_seats(api_user().id, trip_id, labels)
+    return jsonify(_hold_json(hold)), 201
 
 
 @bp.delete("/bookings/<int:booking_id>/hold")

@@ -15,7 +15,6 @@ class HoldRules:
     max_live_holds: int
     sales_cutoff_minutes: int
     service_fee_per_seat: int
-    lock_timeout_ms: int
 
     @classmethod
     def current(cls) -> "HoldRules":
@@ -28,5 +27,4 @@ class HoldRules:
             max_live_holds=config["MAX_ACTIVE_HOLDS_PER_USER"],
             sales_cutoff_minutes=config["SALES_CUTOFF_MINUTES"],
             service_fee_per_seat=config["SERVICE_FEE_PER_SEAT"],
-            lock_timeout_ms=config["SEAT_LOCK_TIMEOUT_MS"],
         )

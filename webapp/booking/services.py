@@ -3,17 +3,19 @@
 The database decides who gets a seat. Seats are claimed by one conditional UPDATE that only
 touches seats that are free right now (available, or held by a hold that has died), and the row
 count says whether every requested seat was won; on a shortfall the transaction rolls back, so a
-hold is all or nothing. On PostgreSQL the rows are first locked in label order (no deadlock
-between overlapping requests) with a short lock timeout; on SQLite the transaction takes the
-write lock up front (BEGIN IMMEDIATE), which serialises writers.
+hold is all or nothing. On PostgreSQL that same statement first locks the rows in label order
+(no deadlock between overlapping requests; a lock wait is bounded by the connection's
+lock_timeout); on SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE).
+Requests that are certain to fail are refused by a plain read before any lock is taken.
 """
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
@@ -28,10 +30,11 @@ from webapp.booking.errors import (
 )
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingSeat, BookingStatus
 from webapp.booking.rules import HoldRules
-from webapp.database import begin_write, is_lock_contention, set_lock_timeout
+from webapp.database import begin_write, is_lock_contention
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
-from webapp.trips.models import SeatStatus, Trip, TripSeat, seat_is_free
+from webapp.fleet.models import Operator
+from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus, seat_is_free
 
 T = TypeVar("T")
 
@@ -60,88 +63,187 @@ def normalise_labels(labels: Iterable[str], max_seats: int) -> list[str]:
     return wanted
 
 
-def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> Booking:
+@dataclass(frozen=True)
+class HoldReceipt:
+    """What a successful hold returns: plain values, usable after the transaction has ended."""
+
+    booking_id: int
+    reference: str
+    status: str
+    seat_labels: tuple[str, ...]
+    hold_expires_at: datetime
+    fare_subtotal: int
+    service_fee: int
+    total_amount: int
+    currency: str
+
+
+def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt:
     """Hold the seats for the user, all or none, for SEAT_HOLD_MINUTES."""
     rules = HoldRules.current()
     wanted = normalise_labels(labels, rules.max_seats)
-    return _busy_is_polite(lambda: _hold(user_id, trip_id, wanted, rules, clock.now()))
+    now = clock.now()
+    trip = _refuse_early(trip_id, wanted, rules, now)
+    for _ in range(REFERENCE_ATTEMPTS):
+        try:
+            return _busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
+        except IntegrityError as error:
+            if "reference" not in str(error.orig):
+                raise
+            # Two bookings drew the same random reference (about 1 in 10^9): draw again.
+    raise RuntimeError("could not find a free booking reference")
+
+
+@dataclass(frozen=True)
+class _TripFacts:
+    id: int
+    departs_at: datetime
+    fare_amount: int
+    currency: str
+    cancellation_policy: list[dict]
+
+
+def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: datetime) -> _TripFacts:
+    """Refuse, without taking any lock, what is certain to fail: no such trip or seat, sales
+    closed, a seat visibly taken. This read never grants a seat; the UPDATE in `_hold` does."""
+    row = db.session.execute(
+        select(
+            Trip.status,
+            Trip.departs_at,
+            Trip.fare_amount,
+            Trip.currency,
+            Operator.cancellation_policy,
+        )
+        .join(Operator, Operator.id == Trip.operator_id)
+        .where(Trip.id == trip_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("We could not find that trip.")
+    status, departs_at, fare, currency, policy = row
+    cutoff = departs_at - timedelta(minutes=rules.sales_cutoff_minutes)
+    if status != TripStatus.SCHEDULED or now >= cutoff:
+        raise SalesClosedError("Online sales for this trip have closed.")
+    free = dict(
+        db.session.execute(
+            select(TripSeat.label, case((seat_is_free(now), 1), else_=0)).where(
+                TripSeat.trip_id == trip_id, TripSeat.label.in_(wanted)
+            )
+        ).all()
+    )
+    unknown = [label for label in wanted if label not in free]
+    if unknown:
+        raise ValidationError(
+            f"This bus has no seat {', '.join(unknown)}.", details={"seatNumbers": unknown}
+        )
+    taken = [label for label in wanted if not free[label]]
+    if taken:
+        raise SeatsUnavailableError(taken)
+    return _TripFacts(trip_id, departs_at, fare, currency, policy)
 
 
 def _hold(
-    user_id: int, trip_id: int, wanted: list[str], rules: HoldRules, now: datetime
-) -> Booking:
+    user_id: int, trip: _TripFacts, wanted: list[str], rules: HoldRules, now: datetime
+) -> HoldReceipt:
     begin_write()
-    set_lock_timeout(rules.lock_timeout_ms)
-    trip = db.session.get(Trip, trip_id)
-    if trip is None:
-        raise NotFoundError("We could not find that trip.")
-    if not trip.is_on_sale(rules.sales_cutoff_minutes, now):
-        raise SalesClosedError("Online sales for this trip have closed.")
-
-    # One user's holds are serialised by a lock on their row, so the limit cannot be raced.
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    if _live_hold_count(user_id, now) >= rules.max_live_holds:
+    # Lock the user's row while counting their live holds, so the limit cannot be raced.
+    live_holds = (
+        select(func.count(Booking.id))
+        .where(
+            Booking.user_id == user_id,
+            Booking.status.in_(HOLDING_STATUSES),
+            Booking.hold_expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    count = db.session.execute(
+        select(live_holds).select_from(User).where(User.id == user_id).with_for_update(of=User)
+    ).scalar_one()
+    if count >= rules.max_live_holds:
         raise HoldLimitError(
             f"You already have {rules.max_live_holds} seat holds waiting for payment. "
             "Pay for one or release it first."
         )
 
-    seats = db.session.execute(
-        select(TripSeat.id, TripSeat.label)
-        .where(TripSeat.trip_id == trip_id, TripSeat.label.in_(wanted))
+    seats = len(wanted)
+    expires_at = min(now + rules.hold, trip.departs_at)
+    amounts = {
+        "fare_subtotal": trip.fare_amount * seats,
+        "service_fee": rules.service_fee_per_seat * seats,
+        "total_amount": (trip.fare_amount + rules.service_fee_per_seat) * seats,
+    }
+    reference = _new_reference()
+    booking_id = db.session.execute(
+        insert(Booking)
+        .values(
+            reference=reference,
+            user_id=user_id,
+            trip_id=trip.id,
+            status=BookingStatus.HELD,
+            hold_started_at=now,
+            hold_expires_at=expires_at,
+            currency=trip.currency,
+            cancellation_policy=trip.cancellation_policy,
+            created_at=now,
+            updated_at=now,
+            **amounts,
+        )
+        .returning(Booking.id)
+    ).scalar_one()
+
+    # The claim: lock the wanted rows in label order, then take only those free right now.
+    in_order = (
+        select(TripSeat.id)
+        .where(TripSeat.trip_id == trip.id, TripSeat.label.in_(wanted))
         .order_by(TripSeat.label)
         .with_for_update()
-    ).all()
-    seat_ids = {label: seat_id for seat_id, label in seats}
-    unknown = [label for label in wanted if label not in seat_ids]
-    if unknown:
-        raise ValidationError(
-            f"This bus has no seat {', '.join(unknown)}.", details={"seatNumbers": unknown}
-        )
-
-    booking = Booking(
-        user_id=user_id,
-        trip_id=trip_id,
-        status=BookingStatus.HELD,
-        hold_started_at=now,
-        hold_expires_at=min(now + rules.hold, trip.departs_at),
-        fare_subtotal=trip.fare_amount * len(wanted),
-        service_fee=rules.service_fee_per_seat * len(wanted),
-        total_amount=(trip.fare_amount + rules.service_fee_per_seat) * len(wanted),
-        currency=trip.currency,
-        cancellation_policy=trip.operator.cancellation_policy,
-        created_at=now,
-        updated_at=now,
     )
-    _add_with_reference(booking)
-
+    still_on_sale = (
+        select(Trip.id)
+        .where(
+            Trip.id == trip.id,
+            Trip.status == TripStatus.SCHEDULED,
+            Trip.departs_at > now + timedelta(minutes=rules.sales_cutoff_minutes),
+        )
+        .exists()
+    )
     claimed = db.session.execute(
         update(TripSeat)
-        .where(TripSeat.trip_id == trip_id, TripSeat.label.in_(wanted), seat_is_free(now))
-        .values(
-            status=SeatStatus.HELD, booking_id=booking.id, hold_expires_at=booking.hold_expires_at
-        )
+        .where(TripSeat.id.in_(in_order), seat_is_free(now), still_on_sale)
+        .values(status=SeatStatus.HELD, booking_id=booking_id, hold_expires_at=expires_at)
+        .returning(TripSeat.id, TripSeat.label)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(wanted):
+    ).all()
+    if len(claimed) != seats:
         db.session.rollback()
-        raise SeatsUnavailableError(_unavailable(trip_id, wanted, clock.now()) or wanted)
+        _refuse_early(trip.id, wanted, rules, clock.now())  # says precisely what went wrong
+        raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
 
-    for label in wanted:
-        db.session.add(
-            BookingSeat(booking_id=booking.id, trip_seat_id=seat_ids[label], label=label)
-        )
+    db.session.execute(
+        insert(BookingSeat),
+        [
+            {"booking_id": booking_id, "trip_seat_id": seat_id, "label": label}
+            for seat_id, label in claimed
+        ],
+    )
     audit.record(
         "booking.held",
         "booking",
-        booking.id,
+        booking_id,
         actor_user_id=user_id,
-        trip_id=trip_id,
+        trip_id=trip.id,
         seats=wanted,
-        expires_at=booking.hold_expires_at.isoformat(),
+        expires_at=expires_at.isoformat(),
     )
     db.session.commit()
-    return booking
+    return HoldReceipt(
+        booking_id,
+        reference,
+        BookingStatus.HELD,
+        tuple(wanted),
+        expires_at,
+        currency=trip.currency,
+        **amounts,
+    )
 
 
 def release_hold(user_id: int, booking_id: int) -> Booking:
@@ -266,39 +368,9 @@ def _locked_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | 
     )
 
 
-def _live_hold_count(user_id: int, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(Booking.id)).where(
-            Booking.user_id == user_id,
-            Booking.status.in_(HOLDING_STATUSES),
-            Booking.hold_expires_at > now,
-        )
-    )
-
-
-def _unavailable(trip_id: int, wanted: list[str], now: datetime) -> list[str]:
-    free = set(
-        db.session.scalars(
-            select(TripSeat.label).where(
-                TripSeat.trip_id == trip_id, TripSeat.label.in_(wanted), seat_is_free(now)
-            )
-        )
-    )
-    db.session.rollback()
-    return [label for label in wanted if label not in free]
-
-
-def _add_with_reference(booking: Booking) -> None:
-    """Give the booking a fresh reference like RP-7K3Q9X; the unique index has the last word."""
-    for _ in range(REFERENCE_ATTEMPTS):
-        booking.reference = "RP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-        try:
-            with db.session.begin_nested():
-                db.session.add(booking)
-            return
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not find a free booking reference")
+def _new_reference() -> str:
+    """A human reference like RP-7K3Q9X; the unique index on bookings has the last word."""
+    return "RP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
 def _busy_is_polite(work: Callable[[], T]) -> T:

@@ -60,7 +60,7 @@ def hold(trip_id: int) -> Response | tuple[str, int, dict]:
     trip = _trip_or_404(trip_id)
     labels = [part for value in request.form.getlist("seats") for part in value.split(",")]
     try:
-        booking = services.hold_seats(current_user.id, trip.id, labels)
+        hold = services.hold_seats(current_user.id, trip.id, labels)
     except DomainError as error:
         if request.headers.get("HX-Request"):
             return _panel(trip, error.status_code, error.message)
@@ -68,7 +68,7 @@ def hold(trip_id: int) -> Response | tuple[str, int, dict]:
         return redirect(url_for("trips.trip", trip_id=trip.id), 303)
     if request.headers.get("HX-Request"):
         return _panel(trip, 201)
-    flash(f"Seats {', '.join(booking.seat_labels)} are held for you.", "success")
+    flash(f"Seats {', '.join(hold.seat_labels)} are held for you.", "success")
     return redirect(url_for("trips.trip", trip_id=trip.id), 303)
 
 

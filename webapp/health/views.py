@@ -8,6 +8,13 @@ from webapp.health.checks import database_is_up, redis_is_up
 bp = Blueprint("health", __name__)
 
 
+@bp.get("/livez")
+@limiter.exempt
+def livez() -> Response:
+    """Liveness: the process answers. No database, no Redis (load balancers poll this)."""
+    return Response("ok\n", mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> Response:

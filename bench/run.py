@@ -1,0 +1,341 @@
+"""`make bench`: gunicorn on PostgreSQL, load from separate processes, one table and a JSON file.
+
+Scenarios, all against one server in one run, each compared with a trivial endpoint (`/livez`)
+measured in the same run:
+  trivial      GET /livez
+  poll-200     GET /trips/<id>/seats (the seat-map fragment a browser polls), full answer
+  poll-304     the same with a matching If-None-Match
+  holds        POST /api/bookings/reserve, every request a distinct seat on one of many trips
+  hot-seat     200 clients send POST /api/bookings/reserve for one seat at the same instant
+
+Settings (environment): BENCH_DATABASE_URL, BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
+BENCH_WORKERS (4), BENCH_THREADS (4).
+"""
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy import insert, make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from webapp import clock, create_app  # noqa: E402
+from webapp.accounts.models import ApiToken, User  # noqa: E402
+from webapp.accounts.passwords import hash_password  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.fleet.layouts import build_layout  # noqa: E402
+from webapp.fleet.models import Operator  # noqa: E402
+from webapp.fleet.policy import DEFAULT_POLICY  # noqa: E402
+from webapp.trips.models import City, Route  # noqa: E402
+from webapp.trips.services import add_trip  # noqa: E402
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/roadpass_bench"
+)
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+HOLD_TRIPS = 240
+HOT_SEAT_CLIENTS = 200
+SECRET = "bench-secret-key-" + "x" * 32
+PASSWORD = "bench password 2026"
+RESULTS = ROOT / "bench" / "results"
+TARGETS = {"holds": 0.35, "poll-304": 0.8}
+HOT_SEAT_P99_MS = 250
+
+SERVER_ENV = {
+    "APP_ENV": "development",
+    "DATABASE_URL": DATABASE_URL,
+    "SECRET_KEY": SECRET,
+    "HOLD_RATE_LIMIT": "1000000 per minute",
+    "HOLD_IP_RATE_LIMIT": "1000000 per minute",
+    "MAX_ACTIVE_HOLDS_PER_USER": "2",
+}
+
+
+def recreate_database() -> None:
+    url = make_url(DATABASE_URL)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{url.database}"')
+
+
+def make_tokens(count: int) -> list[tuple[dict, dict]]:
+    """(user row, token row) pairs; plain tokens are returned in the token row's 'plain'."""
+    password_hash = hash_password(PASSWORD)
+    rows = []
+    for _ in range(count):
+        n = secrets.token_hex(6)
+        plain = "rp_" + secrets.token_urlsafe(32)
+        user = {
+            "email": f"bench-{n}@example.com",
+            "name": f"Bench {n}",
+            "role": "passenger",
+            "password_hash": password_hash,
+            "is_active": True,
+            "created_at": clock.now(),
+        }
+        token = {
+            "name": "bench",
+            "token_hash": hashlib.sha256(plain.encode()).hexdigest(),
+            "prefix": plain[:10],
+            "created_at": clock.now(),
+            "plain": plain,
+        }
+        rows.append((user, token))
+    return rows
+
+
+def insert_users(pairs: list[tuple[dict, dict]]) -> list[str]:
+    ids = db.session.execute(insert(User).returning(User.id), [u for u, _ in pairs]).scalars().all()
+    db.session.execute(
+        insert(ApiToken),
+        [
+            {**{k: v for k, v in t.items() if k != "plain"}, "user_id": uid}
+            for uid, (_, t) in zip(ids, pairs, strict=True)
+        ],
+    )
+    return [t["plain"] for _, t in pairs]
+
+
+def seed(workdir: Path) -> dict:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "SECRET_KEY": SECRET})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        lagos = City(slug="lagos", name="Lagos", state="Lagos")
+        abuja = City(slug="abuja", name="Abuja", state="FCT")
+        operator = Operator(
+            slug="bench", name="Bench Lines", commission_bps=800, cancellation_policy=DEFAULT_POLICY
+        )
+        layout = build_layout("Coach 2+2 (52)", [["D....", *["SS.SS"] * 13]])
+        db.session.add_all([lagos, abuja, operator, layout])
+        db.session.flush()
+        route = Route(
+            origin_id=lagos.id, destination_id=abuja.id, duration_minutes=600, distance_km=760
+        )
+        db.session.add(route)
+        db.session.flush()
+        start = clock.now() + timedelta(days=2)
+        trips = [
+            add_trip(
+                route=route,
+                operator_id=operator.id,
+                layout=layout,
+                departs_at=start + timedelta(minutes=i),
+                fare_amount=1_850_000,
+                boarding_point="Jibowu",
+            ).id
+            for i in range(HOLD_TRIPS + 2)
+        ]
+        hot_trip, poll_trip, hold_trips = trips[0], trips[1], trips[2:]
+        labels = [seat.label for seat in layout.sellable_seats]
+        holds = [(trip, label) for trip in hold_trips for label in labels]
+        hold_tokens = insert_users(make_tokens(len(holds) // 2 + 1))
+        hot_tokens = insert_users(make_tokens(HOT_SEAT_CLIENTS))
+        db.session.commit()
+        # Each passenger holds two seats, within the limit of two live holds.
+        lines = [f"{hold_tokens[i // 2]} {trip} {label}" for i, (trip, label) in enumerate(holds)]
+        (workdir / "holds.txt").write_text("\n".join(lines) + "\n")
+        (workdir / "hot.txt").write_text("\n".join(hot_tokens) + "\n")
+        db.engine.dispose()
+    return {"hot_trip": hot_trip, "poll_trip": poll_trip, "holds": len(lines)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV}
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-w",
+        str(WORKERS),
+        "-k",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(150):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/livez", timeout=2).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit(f"gunicorn did not start; see {log}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def logged_in_cookie(base: str) -> str:
+    """A real session cookie of a passenger, as a browser polling the seat map sends it."""
+    session = requests.Session()
+    page = session.get(f"{base}/register").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    email = f"poller-{secrets.token_hex(4)}@example.com"
+    form = {
+        "csrf_token": token,
+        "name": "Poll Er",
+        "email": email,
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    session.post(f"{base}/register", data=form, allow_redirects=False).raise_for_status()
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def wrk(url: str, *args: str, seconds: int = SECONDS) -> dict:
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+        url,
+        "--",
+        *args,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def main() -> int:
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    recreate_database()
+    workdir = Path(tempfile.mkdtemp(prefix="roadpass-bench-"))
+    setup = seed(workdir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port, workdir / "gunicorn.log")
+    try:
+        cookie = logged_in_cookie(base)
+        poll_url = f"{base}/trips/{setup['poll_trip']}/seats"
+        first = requests.get(poll_url, headers={"Cookie": cookie}, timeout=5)
+        etag = first.headers["ETag"]
+        check = requests.get(poll_url, headers={"Cookie": cookie, "If-None-Match": etag}, timeout=5)
+        assert check.status_code == 304, check.status_code
+        wrk(f"{base}/livez", seconds=2)  # warm up every worker
+        wrk(poll_url, f"Cookie: {cookie}", seconds=2)
+
+        results = {
+            "trivial": wrk(f"{base}/livez"),
+            "poll-200": wrk(poll_url, f"Cookie: {cookie}"),
+            "poll-304": wrk(poll_url, f"Cookie: {cookie}", f"If-None-Match: {etag}"),
+            "holds": wrk(base, "holds", str(workdir / "holds.txt"), "2"),
+        }
+        hot = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "hot_seat.py"),
+                "127.0.0.1",
+                str(port),
+                str(setup["hot_trip"]),
+                "1A",
+                str(workdir / "hot.txt"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["hot-seat"] = json.loads(hot.stdout)
+    finally:
+        stop_server(server)
+
+    trivial = results["trivial"]["rps"]
+    for figures in results.values():
+        figures["ratio"] = round(figures["rps"] / trivial, 3)
+    verdicts = {name: results[name]["ratio"] >= floor for name, floor in TARGETS.items()}
+    hot_seat = results["hot-seat"]
+    verdicts["hot-seat"] = hot_seat["winners"] == 1 and hot_seat["p99_ms"] <= HOT_SEAT_P99_MS
+    verdicts["no errors"] = all(
+        results[name]["status_errors"] == 0 and results[name]["socket_errors"] == 0
+        for name in ("trivial", "poll-200", "poll-304", "holds")
+    )
+    report = {
+        "when": clock.now().isoformat(),
+        "setup": {
+            "server": f"gunicorn gthread {WORKERS}x{THREADS}",
+            "database": "postgresql",
+            "load": f"wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; hot seat: asyncio client",
+            "cpus": os.cpu_count(),
+            "hold_requests_available": setup["holds"],
+        },
+        "results": results,
+        "targets": {
+            "holds_ratio": TARGETS["holds"],
+            "poll_304_ratio": TARGETS["poll-304"],
+            "hot_seat_p99_ms": HOT_SEAT_P99_MS,
+        },
+        "met": verdicts,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    print(f"\nRoadpass bench: {report['setup']['server']}, PostgreSQL, {report['setup']['load']}")
+    print(f"{'scenario':<10} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8}  notes")
+    for name, figures in results.items():
+        if name == "hot-seat":
+            note = (
+                f"{figures['clients']} clients, winners={figures['winners']}, {figures['statuses']}"
+            )
+        else:
+            note = (
+                f"{figures['requests']} requests, {figures['bytes_per_request']:.0f} B each, "
+                f"errors={figures['status_errors'] + figures['socket_errors']}"
+            )
+        print(
+            f"{name:<10} {figures['rps']:>9.1f} {figures['ratio']:>7.3f} "
+            f"{figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f}  {note}"
+        )
+    print("targets:", ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in verdicts.items()))
+    print(f"figures written to {RESULTS / 'latest.json'}")
+    return 0 if all(verdicts.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
