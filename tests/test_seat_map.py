@@ -268,3 +268,36 @@ def test_hold_rate_limit_per_account(app: Flask, client: FlaskClient) -> None:
         app.config["HOLD_RATE_LIMIT"] = "20 per minute"
 
     assert statuses == [422, 422, 422, 429]
+
+
+def test_poll_cache_serves_recent_rows_and_forgets_them_on_local_writes(
+    app: Flask, client: FlaskClient
+) -> None:
+    from sqlalchemy import update
+
+    from webapp.trips.models import TripSeat
+
+    trip = create_trip()
+    url = f"/trips/{trip.id}/seats"
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
+    try:
+        etag = client.get(url).headers["ETag"]
+        # A change made behind this process's back (as another worker would) is not seen yet...
+        booking = create_booked_seats(trip, ["2C"])
+        db.session.execute(
+            update(TripSeat)
+            .where(TripSeat.trip_id == trip.id, TripSeat.label == "2B")
+            .values(status="booked", booking_id=booking.id)
+        )
+        db.session.commit()
+        behind_its_back = client.get(url, headers={"If-None-Match": etag})
+        # ...but a hold made through this process clears the trip's rows at once.
+        hold_seats(create_user().id, trip.id, ["1A"])
+        after_local_write = client.get(url, headers={"If-None-Match": etag})
+    finally:
+        app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+
+    assert behind_its_back.status_code == 304
+    assert after_local_write.status_code == 200
+    assert seat_button(after_local_write, "1A")["data-state"] == "held"
+    assert seat_button(after_local_write, "2B")["data-state"] == "booked"

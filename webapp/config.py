@@ -37,6 +37,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _str(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
@@ -66,6 +76,7 @@ def from_environment() -> dict[str, Any]:
         "HOLD_RATE_LIMIT": _str("HOLD_RATE_LIMIT", "20 per minute"),
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
         "SEAT_POLL_SECONDS": _int("SEAT_POLL_SECONDS", 4),
+        "SEAT_STATE_CACHE_SECONDS": _float("SEAT_STATE_CACHE_SECONDS", 1.0),
         "SEARCH_MAX_DAYS_AHEAD": _int("SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,

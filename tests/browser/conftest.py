@@ -37,6 +37,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, redis_client: object) -> 
     app = make_app(f"sqlite:///{path}")
     app.config["TESTING"] = False  # behave as served: real error pages, real limits
     app.config["SEAT_POLL_SECONDS"] = 1  # poll faster than a phone would, to keep tests short
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 1.0  # as served
     with app.app_context():
         upgrade()
         seed_demo(days=3)

@@ -32,9 +32,10 @@ def _trip_id(value: Any) -> int:
     return trip_id
 
 
-def _states(trip_id: int) -> queries.SeatStates:
+def _states(trip_id: int, max_age: float = 0) -> queries.SeatStates:
+    config = current_app.config
     states = queries.seat_states(
-        trip_id, api_user().id, clock.now(), current_app.config["SALES_CUTOFF_MINUTES"]
+        trip_id, api_user().id, clock.now(), config["SALES_CUTOFF_MINUTES"], max_age
     )
     if states is None:
         raise NotFoundError("We could not find that trip.")
@@ -58,7 +59,7 @@ def _hold_json(hold: services.HoldReceipt) -> dict[str, Any]:
 @bp.get("/trips/<int:trip_id>/seats")
 @token_required
 def trip_seats(trip_id: int) -> Response:
-    states = _states(trip_id)
+    states = _states(trip_id, current_app.config["SEAT_STATE_CACHE_SECONDS"])
     if request.if_none_match.contains(states.etag.strip('"')):
         response = Response(status=304)
     else:

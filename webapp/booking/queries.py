@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking
 from webapp.extensions import db
 from webapp.fleet.models import LayoutSeat
@@ -36,24 +37,36 @@ class SeatStates:
         return [s.label for s in self.seats.values() if s.state == SeatStatus.AVAILABLE]
 
 
-def seat_states(
-    trip_id: int, viewer_id: int | None, now: datetime, cutoff_minutes: int
-) -> SeatStates | None:
-    """Every sellable seat's state as this viewer sees it, in one query. None: no such trip."""
-    rows = db.session.execute(
-        select(
-            TripSeat.label,
-            TripSeat.status,
-            TripSeat.hold_expires_at,
-            Booking.user_id,
-            Trip.status,
-            Trip.departs_at,
+def _seat_rows(trip_id: int) -> tuple[tuple, ...]:
+    return tuple(
+        tuple(row)
+        for row in db.session.execute(
+            select(
+                TripSeat.label,
+                TripSeat.status,
+                TripSeat.hold_expires_at,
+                Booking.user_id,
+                Trip.status,
+                Trip.departs_at,
+            )
+            .join(Trip, Trip.id == TripSeat.trip_id)
+            .outerjoin(Booking, Booking.id == TripSeat.booking_id)
+            .where(TripSeat.trip_id == trip_id)
+            .order_by(TripSeat.id)
         )
-        .join(Trip, Trip.id == TripSeat.trip_id)
-        .outerjoin(Booking, Booking.id == TripSeat.booking_id)
-        .where(TripSeat.trip_id == trip_id)
-        .order_by(TripSeat.id)
-    ).all()
+    )
+
+
+def seat_states(
+    trip_id: int,
+    viewer_id: int | None,
+    now: datetime,
+    cutoff_minutes: int,
+    max_age: float = 0,
+) -> SeatStates | None:
+    """Every sellable seat's state as this viewer sees it, from one query (or rows at most
+    `max_age` seconds old, see seat_cache). None: no such trip."""
+    rows = seat_cache.rows_for(trip_id, lambda: _seat_rows(trip_id), max_age)
     if not rows:
         return None
     _, _, _, _, trip_status, departs_at = rows[0]

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from webapp import clock
 from webapp.accounts.models import User
 from webapp.audit import services as audit
+from webapp.booking import seat_cache
 from webapp.booking.errors import (
     HoldLimitError,
     HoldNotActiveError,
@@ -235,6 +236,7 @@ def _hold(
         expires_at=expires_at.isoformat(),
     )
     db.session.commit()
+    seat_cache.forget(trip.id)
     return HoldReceipt(
         booking_id,
         reference,
@@ -269,7 +271,9 @@ def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
         else:
             _end_hold(booking, BookingStatus.EXPIRED, now)
             audit.record("booking.expired", "booking", booking.id, actor="system")
+    trip_id = booking.trip_id
     db.session.commit()
+    seat_cache.forget(trip_id)
     return booking
 
 
@@ -300,7 +304,11 @@ def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
             _end_hold(booking, BookingStatus.EXPIRED, moment)
             audit.record("booking.expired", "booking", booking.id, actor="system")
             expired += 1
-        db.session.commit()
+            trip_id = booking.trip_id
+            db.session.commit()
+            seat_cache.forget(trip_id)
+        else:
+            db.session.commit()
     return expired
 
 
@@ -333,6 +341,7 @@ def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -
     booking.hold_expires_at = new_expiry
     booking.updated_at = now
     db.session.flush()
+    seat_cache.forget(booking.trip_id)
 
 
 def _end_hold(

@@ -60,9 +60,9 @@ def _viewer_id() -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-def _seat_states(trip_id: int) -> SeatStates:
+def _seat_states(trip_id: int, max_age: float = 0) -> SeatStates:
     states = seat_states(
-        trip_id, _viewer_id(), clock.now(), current_app.config["SALES_CUTOFF_MINUTES"]
+        trip_id, _viewer_id(), clock.now(), current_app.config["SALES_CUTOFF_MINUTES"], max_age
     )
     if states is None:
         raise NotFoundError("We could not find that trip.")
@@ -93,7 +93,7 @@ def trip(trip_id: int) -> Response:
 @bp.get("/trips/<int:trip_id>/seats")
 def seats(trip_id: int) -> Response:
     """The seat map alone, for htmx polling: 304 when nothing the viewer sees has changed."""
-    states = _seat_states(trip_id)
+    states = _seat_states(trip_id, current_app.config["SEAT_STATE_CACHE_SECONDS"])
     if request.if_none_match.contains(states.etag.strip('"')):
         response = Response(status=304)
     else:
