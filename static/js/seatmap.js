@@ -87,6 +87,9 @@
     if (event.detail.target && event.detail.target.id === "booking-panel") {
       chosen = [];
       startCountdown();
+      // On a phone the panel sits below the map: bring the result of the hold into view.
+      var panel = document.getElementById("booking-panel");
+      if (panel) { panel.scrollIntoView({ block: "nearest" }); }
     }
     reconcile();
   });

@@ -67,6 +67,10 @@ def test_hold_seats_and_watch_them_from_another_phone(
     ada_page.get_by_role("button", name=re.compile("Hold seats")).click()
 
     expect(ada_page.locator("#held-seats")).to_have_text("3A, 3B")
+    # On a phone the panel sits below the map; the page brings the confirmation into view.
+    box = ada_page.locator("#held-seats").bounding_box()
+    assert box["y"] >= 0, box
+    assert box["y"] + box["height"] <= 900, box
     expect(ada_page.locator("#countdown .remaining")).to_have_text(
         re.compile(r"\(1[45]:\d\d left\)")
     )

@@ -109,7 +109,9 @@ def seed_demo(days: int = 14) -> SeedReport:
     report.operators = len(operators)
 
     report.trips_created = _seed_trips(routes, operators, layouts, cities, days)
-    report.trips_total = db.session.scalar(select(db.func.count(Trip.id))) or 0
+    report.trips_total = (
+        db.session.scalar(select(db.func.count(Trip.id)).where(Trip.departs_at > clock.now())) or 0
+    )
     _seed_users()
     db.session.commit()
     return report
