@@ -93,3 +93,24 @@ def test_unexpected_error_is_a_friendly_500_without_details(postgresql_app: Flas
     assert api.status_code == 500
     assert api.get_json()["code"] == "INTERNAL_ERROR"
     assert "division" not in api.get_data(as_text=True)
+
+
+def test_database_lock_contention_anywhere_is_a_polite_503(postgresql_app: Flask) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def busy() -> None:
+        raise OperationalError(
+            "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    busy_app = make_app(TEST_DATABASE_URL)
+    busy_app.add_url_rule("/api/busy", "api_busy", busy)
+    busy_app.testing = False
+
+    response = busy_app.test_client().get("/api/busy")
+
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "BUSY_RETRY"
+    assert "locked" not in response.get_data(as_text=True)

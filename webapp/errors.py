@@ -130,5 +130,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
+        from webapp.database import is_lock_contention
+
+        if is_lock_contention(error):
+            log.warning("database busy on %s %s: %s", request.method, request.path, error)
+            message = "Many people are booking right now. Please try again in a moment."
+            return error_response(503, message, "BUSY_RETRY")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, FRIENDLY_MESSAGES[500], "INTERNAL_ERROR")

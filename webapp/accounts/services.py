@@ -1,12 +1,13 @@
 """Use cases for accounts: register, authenticate, and manage personal API tokens."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
 from webapp.accounts.models import ApiToken, Role, User
@@ -17,9 +18,11 @@ from webapp.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from webapp.database import begin_write, relax_durability
+from webapp.database import begin_write, is_lock_contention, relax_durability
 from webapp.errors import AuthenticationError, NotFoundError, ValidationError
 from webapp.extensions import db
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "rp_"  # noqa: S105 - a public marker, not a secret
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
@@ -140,6 +143,18 @@ def user_for_api_token(plain: str) -> User | None:
 
 
 def _note_token_use(token_id: int, now: datetime) -> None:
+    """Best effort: when the database is busy the request goes on and the note waits for next
+    time; a last-use time is never worth failing a booking for."""
+    try:
+        _write_token_use(token_id, now)
+    except OperationalError as error:
+        db.session.rollback()
+        if not is_lock_contention(error):
+            raise
+        log.info("token %s: last use not recorded, database busy", token_id)
+
+
+def _write_token_use(token_id: int, now: datetime) -> None:
     begin_write()
     relax_durability()
     db.session.execute(
