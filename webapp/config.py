@@ -6,7 +6,7 @@ Secrets never live in code: the defaults below only make a development machine w
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,24 +27,19 @@ class ConfigError(RuntimeError):
     """The app's settings are unsafe or unusable; the message says which."""
 
 
-def _int(name: str, default: int) -> int:
+N = TypeVar("N", int, float)
+
+
+def _number(name: str, default: N) -> N:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
+    kind = type(default)
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from exc
 
 
 def _str(name: str, default: str) -> str:
@@ -65,19 +60,19 @@ def from_environment() -> dict[str, Any]:
         "JOBS_SECRET": _str("JOBS_SECRET", DEV_JOBS_SECRET),
         "FLUTTERWAVE_WEBHOOK_HASH": _str("FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
         "HTMX_SOURCE": _str("HTMX_SOURCE", "cdn"),
-        "SALES_CUTOFF_MINUTES": _int("SALES_CUTOFF_MINUTES", 30),
-        "SEAT_HOLD_MINUTES": _int("SEAT_HOLD_MINUTES", 15),
-        "PAYMENT_WINDOW_MINUTES": _int("PAYMENT_WINDOW_MINUTES", 20),
-        "MAX_HOLD_MINUTES": _int("MAX_HOLD_MINUTES", 60),
-        "MAX_SEATS_PER_BOOKING": _int("MAX_SEATS_PER_BOOKING", 6),
-        "MAX_ACTIVE_HOLDS_PER_USER": _int("MAX_ACTIVE_HOLDS_PER_USER", 2),
-        "SERVICE_FEE_PER_SEAT": _int("SERVICE_FEE_PER_SEAT", 25000),
-        "DB_LOCK_TIMEOUT_MS": _int("DB_LOCK_TIMEOUT_MS", 3000),
+        "SALES_CUTOFF_MINUTES": _number("SALES_CUTOFF_MINUTES", 30),
+        "SEAT_HOLD_MINUTES": _number("SEAT_HOLD_MINUTES", 15),
+        "PAYMENT_WINDOW_MINUTES": _number("PAYMENT_WINDOW_MINUTES", 20),
+        "MAX_HOLD_MINUTES": _number("MAX_HOLD_MINUTES", 60),
+        "MAX_SEATS_PER_BOOKING": _number("MAX_SEATS_PER_BOOKING", 6),
+        "MAX_ACTIVE_HOLDS_PER_USER": _number("MAX_ACTIVE_HOLDS_PER_USER", 2),
+        "SERVICE_FEE_PER_SEAT": _number("SERVICE_FEE_PER_SEAT", 25000),
+        "DB_LOCK_TIMEOUT_MS": _number("DB_LOCK_TIMEOUT_MS", 3000),
         "HOLD_RATE_LIMIT": _str("HOLD_RATE_LIMIT", "20 per minute"),
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
-        "SEAT_POLL_SECONDS": _int("SEAT_POLL_SECONDS", 4),
-        "SEAT_STATE_CACHE_SECONDS": _float("SEAT_STATE_CACHE_SECONDS", 1.0),
-        "SEARCH_MAX_DAYS_AHEAD": _int("SEARCH_MAX_DAYS_AHEAD", 180),
+        "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
+        "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),
+        "SEARCH_MAX_DAYS_AHEAD": _number("SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -77,16 +77,6 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def set_password(user_id: int, password: str) -> None:
-    begin_write()
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFoundError("No such user.")
-    check_password_strength(password, user.email)
-    user.password_hash = hash_password(password)
-    db.session.commit()
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -31,11 +31,6 @@ class Operator(db.Model):
         CheckConstraint("commission_bps >= 0 AND commission_bps <= 10000", name="commission_range"),
     )
 
-    @property
-    def masked_account_number(self) -> str:
-        digits = self.payout_account_number
-        return "•" * max(len(digits) - 4, 0) + digits[-4:] if digits else ""
-
 
 class SeatLayout(db.Model):
     """A named seat grid: rows × columns per deck; empty cells are aisles or gaps."""
