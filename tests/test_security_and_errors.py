@@ -114,3 +114,27 @@ def test_database_lock_contention_anywhere_is_a_polite_503(postgresql_app: Flask
     assert response.status_code == 503
     assert response.get_json()["code"] == "BUSY_RETRY"
     assert "locked" not in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_rate_limits_see_each_client(postgresql_app: Flask) -> None:
+    proxied = make_app(TEST_DATABASE_URL, PROXY_HOPS=1, LOGIN_RATE_LIMIT="2 per minute")
+    from webapp.extensions import limiter
+
+    limiter.reset()
+    client = proxied.test_client()
+
+    def attempt(ip: str) -> int:
+        form_page = client.get("/login", headers={"X-Forwarded-For": ip})
+        token = page(form_page).find("meta", attrs={"name": "csrf-token"})["content"]
+        return client.post(
+            "/login",
+            data={"csrf_token": token, "email": f"x{ip}@example.com", "password": "wrong pass"},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
+    first_client = [attempt("203.0.113.7") for _ in range(3)]
+    second_client = attempt("198.51.100.9")
+
+    assert first_client == [401, 401, 429]
+    assert second_client == 401
+    limiter.reset()

@@ -43,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from webapp.errors import register_error_handlers
 
     security.init_app(app)
+    _trust_proxies(app)
     presentation.init_app(app)
     register_error_handlers(app)
     return app
@@ -68,6 +69,16 @@ def _choose_rate_limit_storage(app: Flask) -> None:
     else:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
         logging.getLogger(__name__).warning("Redis unreachable: rate limits kept in memory")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N load balancers, take the client's address and scheme from X-Forwarded-*;
+    otherwise every passenger would share the balancer's IP and its rate limits."""
+    hops = app.config["PROXY_HOPS"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:

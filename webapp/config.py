@@ -72,6 +72,7 @@ def from_environment() -> dict[str, Any]:
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
         "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
         "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),
+        "PROXY_HOPS": _number("PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number("SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
