@@ -19,8 +19,8 @@ def record(
     actor: str = "user",
     **data: Any,
 ) -> None:
-    db.session.execute(
-        insert(AuditEvent).values(
+    db.session.connection().execute(
+        insert(AuditEvent.__table__).values(
             occurred_at=clock.now(),
             action=action,
             subject_type=subject_type,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
@@ -107,30 +107,28 @@ class _TripFacts:
 def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: datetime) -> _TripFacts:
     """Refuse, without taking any lock, what is certain to fail: no such trip or seat, sales
     closed, a seat visibly taken. This read never grants a seat; the UPDATE in `_hold` does."""
-    row = db.session.execute(
+    # One round trip: the trip's facts, joined to whichever of the wanted seats exist.
+    rows = db.session.execute(
         select(
             Trip.status,
             Trip.departs_at,
             Trip.fare_amount,
             Trip.currency,
             Operator.cancellation_policy,
+            TripSeat.label,
+            case((seat_is_free(now), 1), else_=0),
         )
         .join(Operator, Operator.id == Trip.operator_id)
+        .outerjoin(TripSeat, and_(TripSeat.trip_id == Trip.id, TripSeat.label.in_(wanted)))
         .where(Trip.id == trip_id)
-    ).first()
-    if row is None:
+    ).all()
+    if not rows:
         raise NotFoundError("We could not find that trip.")
-    status, departs_at, fare, currency, policy = row
+    status, departs_at, fare, currency, policy, _, _ = rows[0]
     cutoff = departs_at - timedelta(minutes=rules.sales_cutoff_minutes)
     if status != TripStatus.SCHEDULED or now >= cutoff:
         raise SalesClosedError("Online sales for this trip have closed.")
-    free = dict(
-        db.session.execute(
-            select(TripSeat.label, case((seat_is_free(now), 1), else_=0)).where(
-                TripSeat.trip_id == trip_id, TripSeat.label.in_(wanted)
-            )
-        ).all()
-    )
+    free = {label: is_free for *_, label, is_free in rows if label is not None}
     unknown = [label for label in wanted if label not in free]
     if unknown:
         raise ValidationError(
@@ -173,8 +171,9 @@ def _hold(
         "total_amount": (trip.fare_amount + rules.service_fee_per_seat) * seats,
     }
     reference = _new_reference()
-    booking_id = db.session.execute(
-        insert(Booking)
+    connection = db.session.connection()
+    booking_id = connection.execute(
+        insert(Booking.__table__)
         .values(
             reference=reference,
             user_id=user_id,
@@ -188,7 +187,7 @@ def _hold(
             updated_at=now,
             **amounts,
         )
-        .returning(Booking.id)
+        .returning(Booking.__table__.c.id)
     ).scalar_one()
 
     # The claim: lock the wanted rows in label order, then take only those free right now.
@@ -207,20 +206,20 @@ def _hold(
         )
         .exists()
     )
-    claimed = db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.id.in_(in_order), seat_is_free(now), still_on_sale)
+    seats_table = TripSeat.__table__
+    claimed = connection.execute(
+        update(seats_table)
+        .where(seats_table.c.id.in_(in_order), seat_is_free(now), still_on_sale)
         .values(status=SeatStatus.HELD, booking_id=booking_id, hold_expires_at=expires_at)
-        .returning(TripSeat.id, TripSeat.label)
-        .execution_options(synchronize_session=False)
+        .returning(seats_table.c.id, seats_table.c.label)
     ).all()
     if len(claimed) != seats:
         db.session.rollback()
         _refuse_early(trip.id, wanted, rules, clock.now())  # says precisely what went wrong
         raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
 
-    db.session.execute(
-        insert(BookingSeat),
+    connection.execute(
+        insert(BookingSeat.__table__),
         [
             {"booking_id": booking_id, "trip_seat_id": seat_id, "label": label}
             for seat_id, label in claimed
