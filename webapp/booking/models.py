@@ -9,10 +9,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,3 +111,8 @@ class BookingSeat(db.Model):
         UniqueConstraint("booking_id", "trip_seat_id"),
         Index("ix_booking_seats_trip_seat_id", "trip_seat_id"),
     )
+
+
+def hold_is_live(now: datetime) -> ColumnElement[bool]:
+    """SQL for "this booking's hold is alive now": the same rule as `Booking.is_live_hold`."""
+    return and_(Booking.status.in_(HOLDING_STATUSES), Booking.hold_expires_at > now)

@@ -7,15 +7,15 @@ so an unchanged map is answered 304 without rendering anything.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from webapp.booking import seat_cache
-from webapp.booking.models import HOLDING_STATUSES, Booking
+from webapp.booking.models import Booking, hold_is_live
 from webapp.extensions import db
 from webapp.fleet.models import LayoutSeat
-from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus
+from webapp.trips.models import SeatStatus, Trip, TripSeat, is_on_sale
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,7 @@ def seat_states(
     if not rows:
         return None
     _, _, _, _, trip_status, departs_at = rows[0]
-    on_sale = trip_status == TripStatus.SCHEDULED and now < departs_at - timedelta(
-        minutes=cutoff_minutes
-    )
+    on_sale = is_on_sale(trip_status, departs_at, cutoff_minutes, now)
     seats = {}
     for label, status, expires, holder, _, _ in rows:
         if status == SeatStatus.HELD and expires is not None and expires <= now:
@@ -140,12 +138,7 @@ def live_hold(user_id: int, trip_id: int, now: datetime) -> Booking | None:
     """The user's hold on this trip that is still alive, if any."""
     return db.session.scalar(
         select(Booking)
-        .where(
-            Booking.user_id == user_id,
-            Booking.trip_id == trip_id,
-            Booking.status.in_(HOLDING_STATUSES),
-            Booking.hold_expires_at > now,
-        )
+        .where(Booking.user_id == user_id, Booking.trip_id == trip_id, hold_is_live(now))
         .order_by(Booking.id.desc())
         .limit(1)
     )

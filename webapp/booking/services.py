@@ -29,13 +29,20 @@ from webapp.booking.errors import (
     SeatsBusyError,
     SeatsUnavailableError,
 )
-from webapp.booking.models import HOLDING_STATUSES, Booking, BookingSeat, BookingStatus
+from webapp.booking.models import Booking, BookingSeat, BookingStatus, hold_is_live
 from webapp.booking.rules import HoldRules
 from webapp.database import begin_write, is_lock_contention
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
-from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus, seat_is_free
+from webapp.trips.models import (
+    SeatStatus,
+    Trip,
+    TripSeat,
+    TripStatus,
+    is_on_sale,
+    seat_is_free,
+)
 
 T = TypeVar("T")
 
@@ -125,8 +132,7 @@ def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: dateti
     if not rows:
         raise NotFoundError("We could not find that trip.")
     status, departs_at, fare, currency, policy, _, _ = rows[0]
-    cutoff = departs_at - timedelta(minutes=rules.sales_cutoff_minutes)
-    if status != TripStatus.SCHEDULED or now >= cutoff:
+    if not is_on_sale(status, departs_at, rules.sales_cutoff_minutes, now):
         raise SalesClosedError("Online sales for this trip have closed.")
     free = {label: is_free for *_, label, is_free in rows if label is not None}
     unknown = [label for label in wanted if label not in free]
@@ -147,11 +153,7 @@ def _hold(
     # Lock the user's row while counting their live holds, so the limit cannot be raced.
     live_holds = (
         select(func.count(Booking.id))
-        .where(
-            Booking.user_id == user_id,
-            Booking.status.in_(HOLDING_STATUSES),
-            Booking.hold_expires_at > now,
-        )
+        .where(Booking.user_id == user_id, hold_is_live(now))
         .scalar_subquery()
     )
     count = db.session.execute(

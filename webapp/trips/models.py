@@ -95,13 +95,8 @@ class Trip(db.Model):
         CheckConstraint("status IN ('SCHEDULED', 'DEPARTED', 'CANCELLED')", name="status_known"),
     )
 
-    def sales_close_at(self, cutoff_minutes: int) -> datetime:
-        return self.departs_at - timedelta(minutes=cutoff_minutes)
-
     def is_on_sale(self, cutoff_minutes: int, at: datetime | None = None) -> bool:
-        """Open for sale: scheduled and before the cut-off (SPEC §2)."""
-        moment = at or clock.now()
-        return self.status == TripStatus.SCHEDULED and moment < self.sales_close_at(cutoff_minutes)
+        return is_on_sale(self.status, self.departs_at, cutoff_minutes, at or clock.now())
 
 
 class TripSeat(db.Model):
@@ -131,6 +126,11 @@ class TripSeat(db.Model):
         ),
         Index("ix_trip_seats_booking_id", "booking_id"),
     )
+
+
+def is_on_sale(status: str, departs_at: datetime, cutoff_minutes: int, now: datetime) -> bool:
+    """Open for sale: scheduled, and online sales close `cutoff_minutes` before departure."""
+    return status == TripStatus.SCHEDULED and now < departs_at - timedelta(minutes=cutoff_minutes)
 
 
 def seat_is_free(now: datetime) -> ColumnElement[bool]:
