@@ -2,11 +2,16 @@
 behaves like separate production requests."""
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from webapp import create_app
+from webapp.gateways import configure_gateway
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/roadpass_test"
@@ -55,3 +60,20 @@ def make_app(database_url: str, **extra: object) -> Flask:
     app = create_app(app_settings(database_url, **extra))
     app.test_client_class = FreshGlobalsClient
     return app
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """Serve `app` on a free port in a thread, with its gateway client pointed at the sandbox
+    it serves itself (as `make run` does); yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["FLUTTERWAVE_BASE_URL"] = f"{url}/sandbox/flutterwave/v3"
+    app.config["PUBLIC_BASE_URL"] = url
+    configure_gateway(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.shutdown()

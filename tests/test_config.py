@@ -3,6 +3,7 @@ import pytest
 from webapp import create_app
 from webapp.config import (
     DEV_SECRET_KEY,
+    SANDBOX_SECRET_KEY,
     ConfigError,
     check_production_settings,
     from_environment,
@@ -14,6 +15,8 @@ STRONG = {
     "SECRET_KEY": "s" * 64,
     "JOBS_SECRET": "j" * 40,
     "FLUTTERWAVE_WEBHOOK_HASH": "h" * 40,
+    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-" + "k" * 32 + "-X",
+    "FLUTTERWAVE_BASE_URL": "https://api.flutterwave.com/v3",
     "HTMX_SOURCE": "cdn",
 }
 
@@ -48,6 +51,21 @@ def test_production_with_real_secrets_starts_with_secure_cookies(
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SECRET_KEY"] != DEV_SECRET_KEY
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert not any(rule.startswith("/sandbox") for rule in rules)  # the simulator is not served
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"FLUTTERWAVE_SECRET_KEY": ""},
+        {"FLUTTERWAVE_SECRET_KEY": SANDBOX_SECRET_KEY},
+        {"FLUTTERWAVE_BASE_URL": "http://127.0.0.1:5000/sandbox/flutterwave/v3"},
+    ],
+)
+def test_production_refuses_the_sandbox_gateway(change: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="sandbox gateway"):
+        check_production_settings({**STRONG, **change})
 
 
 def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         configure_engine(db.engine, app.config["DB_LOCK_TIMEOUT_MS"])
 
     _register_blueprints(app)
+    from webapp import gateways
+
+    gateways.init_app(app)
     _register_cli(app)
 
     from webapp import presentation, security
@@ -86,11 +89,15 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api_bp
     from webapp.booking.views import bp as booking_bp
     from webapp.health.views import bp as health_bp
+    from webapp.payments.views import bp as payments_bp
+    from webapp.tickets.views import bp as tickets_bp
     from webapp.trips.views import bp as trips_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(trips_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens only; the API never reads the session cookie

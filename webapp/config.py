@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105
 DEV_JOBS_SECRET = "dev-jobs-secret"  # noqa: S105
 DEV_WEBHOOK_HASH = "dev-webhook-hash"
+SANDBOX_SECRET_KEY = "FLWSECK_TEST-roadpass-sandbox-X"  # noqa: S105 - the built-in sandbox's key
 
 PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "dev", "test"}
 MIN_SECRET_LENGTH = 16
@@ -59,6 +60,15 @@ def from_environment() -> dict[str, Any]:
         "REDIS_URL": _str("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "JOBS_SECRET": _str("JOBS_SECRET", DEV_JOBS_SECRET),
         "FLUTTERWAVE_WEBHOOK_HASH": _str("FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
+        "FLUTTERWAVE_SECRET_KEY": _str("FLUTTERWAVE_SECRET_KEY", SANDBOX_SECRET_KEY),
+        "FLUTTERWAVE_BASE_URL": _str(
+            "FLUTTERWAVE_BASE_URL",
+            f"http://127.0.0.1:{_number('PORT', 5000)}/sandbox/flutterwave/v3",
+        ),
+        "FLUTTERWAVE_CONNECT_TIMEOUT": _number("FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
+        "FLUTTERWAVE_READ_TIMEOUT": _number("FLUTTERWAVE_READ_TIMEOUT", 30.0),
+        "SANDBOX_WEBHOOK_URL": _str("SANDBOX_WEBHOOK_URL", ""),
+        "PUBLIC_BASE_URL": _str("PUBLIC_BASE_URL", f"http://localhost:{_number('PORT', 5000)}"),
         "HTMX_SOURCE": _str("HTMX_SOURCE", "cdn"),
         "SALES_CUTOFF_MINUTES": _number("SALES_CUTOFF_MINUTES", 30),
         "SEAT_HOLD_MINUTES": _number("SEAT_HOLD_MINUTES", 15),
@@ -71,6 +81,8 @@ def from_environment() -> dict[str, Any]:
         "HOLD_RATE_LIMIT": _str("HOLD_RATE_LIMIT", "20 per minute"),
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
         "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
+        "PAYMENT_POLL_SECONDS": _number("PAYMENT_POLL_SECONDS", 2),
+        "CHECKOUT_RATE_LIMIT": _str("CHECKOUT_RATE_LIMIT", "10 per minute"),
         "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),
         "PROXY_HOPS": _number("PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number("SEARCH_MAX_DAYS_AHEAD", 180),
@@ -117,6 +129,12 @@ def check_production_settings(config: dict[str, Any]) -> None:
             "Refusing to start in production: set "
             + ", ".join(bad)
             + f" in the environment to random values of at least {MIN_SECRET_LENGTH} characters."
+        )
+    key = config.get("FLUTTERWAVE_SECRET_KEY") or ""
+    if not key or key == SANDBOX_SECRET_KEY or "/sandbox/" in config["FLUTTERWAVE_BASE_URL"]:
+        raise ConfigError(
+            "Refusing to start in production with the sandbox gateway: set "
+            "FLUTTERWAVE_SECRET_KEY and FLUTTERWAVE_BASE_URL (https://api.flutterwave.com/v3)."
         )
     if config.get("HTMX_SOURCE") not in ("cdn", "local"):
         raise ConfigError("HTMX_SOURCE must be 'cdn' or 'local'.")

@@ -5,6 +5,8 @@ from webapp.audit.models import AuditEvent
 from webapp.booking.models import Booking, BookingSeat
 from webapp.fleet.models import LayoutSeat, Operator, SeatLayout
 from webapp.idempotency.models import IdempotencyKey
+from webapp.notifications.models import Notification
+from webapp.payments.models import Payment, Refund, WebhookEvent
 from webapp.trips.models import City, Route, Trip, TripSeat
 
 __all__ = [
@@ -15,10 +17,14 @@ __all__ = [
     "City",
     "IdempotencyKey",
     "LayoutSeat",
+    "Notification",
     "Operator",
+    "Payment",
+    "Refund",
     "Route",
     "SeatLayout",
     "Trip",
     "TripSeat",
     "User",
+    "WebhookEvent",
 ]

@@ -1,4 +1,4 @@
-// Seat map behaviour: choose seats, show the price, count down a hold.
+// Seat map behaviour: choose seats, show the price; countdown.js counts the hold down.
 // Seat buttons are replaced every few seconds by htmx polling; the chosen seats live here and
 // are re-applied after each swap, so polling never loses the passenger's choice.
 (function () {
@@ -86,7 +86,7 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "booking-panel") {
       chosen = [];
-      startCountdown();
+      window.roadpassCountdown();
       // On a phone the panel sits below the map: bring the result of the hold into view.
       var panel = document.getElementById("booking-panel");
       if (panel) { panel.scrollIntoView({ block: "nearest" }); }
@@ -94,29 +94,7 @@
     reconcile();
   });
 
-  var timer = null;
-  function startCountdown() {
-    if (timer) { clearInterval(timer); timer = null; }
-    var box = document.getElementById("countdown");
-    if (!box) { return; }
-    var ends = Date.parse(box.dataset.expiresAt);
-    var out = box.querySelector(".remaining");
-    function tick() {
-      var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
-      var minutes = Math.floor(left / 60);
-      var seconds = left % 60;
-      out.textContent = "(" + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + " left)";
-      if (left === 0) {
-        clearInterval(timer);
-        window.location.reload();
-      }
-    }
-    tick();
-    timer = setInterval(tick, 1000);
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     render();
-    startCountdown();
   });
 })();

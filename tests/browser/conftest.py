@@ -6,16 +6,14 @@ The server runs the app on its own SQLite file with the demo data, in a thread, 
 
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from tests.apps import make_app
+from tests.apps import make_app, served
 from tests.conftest import service_missing
 from webapp.demo.services import seed_demo
 from webapp.extensions import limiter
@@ -47,11 +45,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, redis_client: object) -> 
 
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -29,12 +29,19 @@ from webapp.booking.errors import (
     SeatsBusyError,
     SeatsUnavailableError,
 )
-from webapp.booking.models import Booking, BookingSeat, BookingStatus, hold_is_live
+from webapp.booking.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingSeat,
+    BookingStatus,
+    hold_is_live,
+)
 from webapp.booking.rules import HoldRules
 from webapp.database import begin_write, is_lock_contention
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
+from webapp.payments.models import Payment, PaymentStatus
 from webapp.trips.models import (
     SeatStatus,
     Trip,
@@ -94,7 +101,7 @@ def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt
     trip = _refuse_early(trip_id, wanted, rules, now)
     for _ in range(REFERENCE_ATTEMPTS):
         try:
-            return _busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
+            return busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
         except IntegrityError as error:
             if "reference" not in str(error.orig):
                 raise
@@ -251,21 +258,21 @@ def _hold(
 
 def release_hold(user_id: int, booking_id: int) -> Booking:
     """The passenger lets their held seats go. Releasing twice, or after expiry, changes nothing."""
-    return _busy_is_polite(lambda: _release(user_id, booking_id, clock.now()))
+    return busy_is_polite(lambda: _release(user_id, booking_id, clock.now()))
 
 
 def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
     begin_write()
-    booking = _locked_booking(booking_id)
+    booking = locked_booking(booking_id)
     if booking is None or booking.user_id != user_id:
         raise NotFoundError("We could not find that booking.")
     if booking.status == BookingStatus.CONFIRMED:
         raise HoldNotActiveError("This booking is paid for. Cancel it from your ticket instead.")
-    if booking.status == BookingStatus.PENDING_PAYMENT and booking.is_live_hold(now):
+    if booking.status == BookingStatus.PENDING_PAYMENT and _payment_in_flight(booking.id):
         raise HoldNotActiveError(
             "Your payment is being confirmed; the seats stay held until it finishes."
         )
-    if booking.status == BookingStatus.HELD:
+    if booking.status in HOLDING_STATUSES:
         if booking.is_live_hold(now):
             _end_hold(booking, BookingStatus.CANCELLED, now, reason="RELEASED")
             audit.record("booking.released", "booking", booking.id, actor_user_id=user_id)
@@ -296,7 +303,7 @@ def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
     expired = 0
     for booking_id in candidates:
         begin_write()
-        booking = _locked_booking(booking_id, skip_locked=True)
+        booking = locked_booking(booking_id, skip_locked=True)
         if (
             booking is not None
             and booking.status == BookingStatus.HELD
@@ -372,7 +379,18 @@ def _lock_seats_of(booking_id: int) -> None:
     )
 
 
-def _locked_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | None:
+def _payment_in_flight(booking_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Payment.id)
+            .where(Payment.booking_id == booking_id, Payment.status == PaymentStatus.PENDING)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def locked_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | None:
     return db.session.scalar(
         select(Booking).where(Booking.id == booking_id).with_for_update(skip_locked=skip_locked)
     )
@@ -383,7 +401,7 @@ def _new_reference() -> str:
     return "RP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _busy_is_polite(work: Callable[[], T]) -> T:
+def busy_is_polite(work: Callable[[], T]) -> T:
     """A lock wait that timed out becomes a friendly "busy, try again", never a raw error."""
     try:
         return work()

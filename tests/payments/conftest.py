@@ -1,0 +1,188 @@
+"""Checkout against the sandbox over real HTTP: a live site per dialect whose gateway client
+talks to the sandbox that the same server serves, webhooks included, as under `make run`."""
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from tests.factories import PASSWORD, create_layout, create_token, create_trip, create_user
+from tests.live import LiveSite, live_site
+
+PAY_SETTINGS = {
+    "HOLD_RATE_LIMIT": "100000 per minute",
+    "HOLD_IP_RATE_LIMIT": "100000 per minute",
+    "CHECKOUT_RATE_LIMIT": "100000 per minute",
+    "LOGIN_RATE_LIMIT": "100000 per minute",
+    "FLUTTERWAVE_READ_TIMEOUT": 1.5,  # so an injected slow verify times out quickly
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 20, "pool_timeout": 30},
+}
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def pay_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_client: object
+) -> Iterator[LiveSite]:
+    with live_site(request.param, "pay", tmp_path_factory.mktemp("pay"), **PAY_SETTINGS) as site:
+        yield site
+
+
+@dataclass
+class Sandbox:
+    url: str
+
+    def faults(self, **faults: Any) -> None:
+        response = requests.post(f"{self.url}/control/faults", json=faults, timeout=5)
+        assert response.status_code == 200, response.text
+
+    def links(self) -> list[dict]:
+        return requests.get(f"{self.url}/control/links", timeout=5).json()
+
+    def deliveries(self) -> list[dict]:
+        return requests.get(f"{self.url}/control/deliveries", timeout=5).json()
+
+    def verify(self, transaction_id: str, key: str) -> dict:
+        headers = {"Authorization": f"Bearer {key}"}
+        return requests.get(
+            f"{self.url}/v3/transactions/{transaction_id}/verify", headers=headers, timeout=5
+        ).json()
+
+
+@pytest.fixture
+def sandbox(pay_site: LiveSite) -> Iterator[Sandbox]:
+    box = Sandbox(f"{pay_site.url}/sandbox/flutterwave")
+    requests.post(f"{box.url}/control/reset", timeout=5)
+    yield box
+    requests.post(f"{box.url}/control/reset", timeout=5)
+
+
+@dataclass
+class Shopper:
+    """A passenger with an API token and a logged-in browser session on the live site."""
+
+    site: LiveSite
+    user_id: int
+    email: str
+    headers: dict[str, str]
+    browser: requests.Session = field(default_factory=requests.Session)
+
+    def hold(self, trip_id: int, seats: list[str]) -> dict:
+        response = requests.post(
+            f"{self.site.url}/api/bookings/reserve",
+            json={"tripId": trip_id, "seatNumbers": seats},
+            headers=self.headers,
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def start_payment(
+        self, booking: dict, key: str | None = None, **extra: Any
+    ) -> requests.Response:
+        body = {
+            "bookingId": booking["bookingId"],
+            "email": self.email,
+            "passengers": [
+                {"seatNumber": seat, "name": f"Passenger {seat}", "phone": "0803 123 4567"}
+                for seat in booking["seatNumbers"]
+            ],
+            **extra,
+        }
+        headers = {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+        return requests.post(
+            f"{self.site.url}/api/payments", json=body, headers=headers, timeout=15
+        )
+
+    def pay(self, booking: dict) -> dict:
+        response = self.start_payment(booking)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def payment(self, payment_id: int) -> dict:
+        response = requests.get(
+            f"{self.site.url}/api/payments/{payment_id}", headers=self.headers, timeout=15
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def log_in(self) -> None:
+        page = BeautifulSoup(self.browser.get(f"{self.site.url}/login").text, "html.parser")
+        token = page.find("meta", attrs={"name": "csrf-token"})["content"]
+        response = self.browser.post(
+            f"{self.site.url}/login",
+            data={"csrf_token": token, "email": self.email, "password": PASSWORD},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.status_code
+
+    def come_back(self, location: str) -> requests.Response:
+        """The browser following the gateway's redirect to our return page."""
+        return self.browser.get(location, timeout=15)
+
+
+def finish_checkout(checkout_url: str, outcome: str) -> str:
+    """What a test does on the hosted page; returns where the gateway sends the browser."""
+    response = requests.post(
+        checkout_url, data={"outcome": outcome}, allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 303, response.text
+    return response.headers["Location"]
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+
+
+@pytest.fixture
+def shopper(pay_site: LiveSite) -> Callable[[], Shopper]:
+    def make() -> Shopper:
+        with pay_site.context():
+            user = create_user()
+            _, token = create_token(user)
+            shopper = Shopper(pay_site, user.id, user.email, {"Authorization": f"Bearer {token}"})
+        shopper.log_in()
+        return shopper
+
+    return make
+
+
+@pytest.fixture
+def trip_id(pay_site: LiveSite) -> int:
+    with pay_site.context():
+        return create_trip(fare_amount=1_500_000, layout=create_layout([["SS.SS"] * 6])).id
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until `check()` is truthy (webhooks arrive from another thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def status_of(site: LiveSite, booking_id: int) -> tuple[str, list[tuple]]:
+    """The booking's status and its payments' (status, failure_reason), from the database."""
+    booking = site.sql("SELECT status FROM bookings WHERE id = :id", id=booking_id)[0][0]
+    payments = site.sql(
+        "SELECT status, failure_reason FROM payments WHERE booking_id = :id ORDER BY id",
+        id=booking_id,
+    )
+    return booking, payments
+
+
+def audit_count(site: LiveSite, action: str, subject_type: str, subject_id: int) -> int:
+    return site.sql(
+        "SELECT count(*) FROM audit_events WHERE action = :a AND subject_type = :t "
+        "AND subject_id = :i",
+        a=action,
+        t=subject_type,
+        i=subject_id,
+    )[0][0]

@@ -1,0 +1,149 @@
+"""Payments, refunds and gateway webhook events (SPEC §2, §4, §6).
+
+Money is an integer number of minor units (kobo) plus a currency code. Statuses only move
+forward: a payment leaves PENDING once, and a refund leaves REQUESTED and PROCESSING once.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp import clock
+from webapp.booking.models import Booking
+from webapp.database import UTCDateTime
+from webapp.extensions import db
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class RefundStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class RefundReason(StrEnum):
+    OVERPAYMENT = "OVERPAYMENT"
+    UNDERPAYMENT = "UNDERPAYMENT"
+    WRONG_CURRENCY = "WRONG_CURRENCY"
+    SEATS_LOST = "SEATS_LOST"
+    DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
+    PASSENGER_CANCELLED = "PASSENGER_CANCELLED"
+    TRIP_CANCELLED = "TRIP_CANCELLED"
+
+
+class Payment(db.Model):
+    """One attempt to pay a booking through the gateway, identified there by `tx_ref`."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    provider: Mapped[str] = mapped_column(String(20), default="flutterwave")
+    tx_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
+    amount: Mapped[int] = mapped_column(BigInteger)  # what we asked for, in minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    checkout_url: Mapped[str | None] = mapped_column(String(500))
+    gateway_transaction_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)  # what the gateway says was paid
+    paid_currency: Mapped[str | None] = mapped_column(String(3))
+    gateway_fee: Mapped[int | None] = mapped_column(BigInteger)  # app_fee, a platform expense
+    failure_reason: Mapped[str | None] = mapped_column(String(40))
+    verified_response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    booking: Mapped[Booking] = relationship()
+    refunds: Mapped[list["Refund"]] = relationship(
+        back_populates="payment", order_by="Refund.id", viewonly=True
+    )
+
+    __table_args__ = (
+        Index("ix_payments_booking_id", "booking_id"),
+        Index("ix_payments_status_created_at", "status", "created_at"),
+        CheckConstraint(
+            "status IN ('PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELLED')", name="status_known"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "status <> 'SUCCESSFUL' OR (gateway_transaction_id IS NOT NULL "
+            "AND paid_amount IS NOT NULL AND verified_at IS NOT NULL)",
+            name="successful_is_verified",
+        ),
+    )
+
+
+class Refund(db.Model):
+    """Money going back for (part of) a payment; paid out by the refund job."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default=RefundStatus.REQUESTED)
+    gateway_refund_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+    __table_args__ = (
+        # One refund per reason per payment: a repeated event can never refund twice.
+        UniqueConstraint("payment_id", "reason"),
+        Index("ix_refunds_status", "status"),
+        Index("ix_refunds_booking_id", "booking_id"),
+        CheckConstraint(
+            "status IN ('REQUESTED', 'PROCESSING', 'COMPLETED', 'FAILED')", name="status_known"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+
+class WebhookEvent(db.Model):
+    """A gateway notification, stored once however many times it is delivered."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    event_type: Mapped[str] = mapped_column(String(60))
+    tx_ref: Mapped[str | None] = mapped_column(String(64))
+    transaction_id: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        UniqueConstraint("provider", "dedupe_key"),
+        Index("ix_webhook_events_processed_at", "processed_at"),
+    )

@@ -1,0 +1,43 @@
+"""Creating refund rows. Paying them out is the refund job's work (SPEC §6)."""
+
+from sqlalchemy import select
+
+from webapp import clock
+from webapp.audit import services as audit
+from webapp.extensions import db
+from webapp.payments.models import Payment, Refund, RefundReason
+
+
+def request_refund(
+    payment: Payment, amount: int, reason: RefundReason, currency: str | None = None
+) -> Refund:
+    """A REQUESTED refund of `amount` for `payment`; one per (payment, reason), so a repeated
+    event returns the existing row instead of refunding twice. The caller holds the payment's
+    row lock and commits."""
+    existing = db.session.scalar(
+        select(Refund).where(Refund.payment_id == payment.id, Refund.reason == reason)
+    )
+    if existing is not None:
+        return existing
+    now = clock.now()
+    refund = Refund(
+        payment_id=payment.id,
+        booking_id=payment.booking_id,
+        amount=amount,
+        currency=currency or payment.currency,
+        reason=reason,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(refund)
+    db.session.flush()
+    audit.record(
+        "refund.requested",
+        "refund",
+        refund.id,
+        actor="system",
+        payment_id=payment.id,
+        amount=amount,
+        reason=str(reason),
+    )
+    return refund

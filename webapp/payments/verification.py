@@ -1,0 +1,277 @@
+"""The one path that applies a payment outcome, whoever noticed it (SPEC §4).
+
+The return page, the webhook, the status poll and reconciliation all call `settle_payment`. It
+asks the gateway (never trusting the caller's word), then `apply_verified_payment` moves payment
+and booking forward under row locks (booking, then payment, then seats: the same order as every
+other writer). It is idempotent: once a payment is settled, repeating any event changes nothing.
+
+Money rules: the verified `tx_ref`, currency and amount must match ours. Paid more → confirmed,
+the excess refunded. Paid less or in another currency → not confirmed, all of it refunded. Paid
+after the hold died → the same seats re-taken if still free, otherwise the booking is cancelled
+with reason SEATS_LOST and a full refund. Refund rows start REQUESTED; the refund job pays them.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+
+from webapp import clock
+from webapp.audit import services as audit
+from webapp.booking import seat_cache
+from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
+from webapp.booking.services import busy_is_polite, locked_booking
+from webapp.database import begin_write
+from webapp.errors import NotFoundError
+from webapp.extensions import db
+from webapp.gateways import payment_gateway
+from webapp.gateways.base import (
+    GatewayNotFoundError,
+    GatewayRejectedError,
+    GatewayUnavailableError,
+    VerifiedTransaction,
+)
+from webapp.notifications.services import queue_notification
+from webapp.payments.models import Payment, PaymentStatus, RefundReason
+from webapp.payments.refunds import request_refund
+from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus, seat_is_free
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settled:
+    payment_status: str
+    booking_status: str
+    verified: bool  # False: the gateway could not say, the payment stays as it was
+
+
+def settle_payment(
+    payment_id: int,
+    transaction_id: str | None = None,
+    *,
+    customer_said: str | None = None,
+    actor: str = "system",
+) -> Settled:
+    """Ask the gateway about this payment and apply the answer. Safe to call any number of
+    times, from any number of places at once."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFoundError("We could not find that payment.")
+    if payment.status == PaymentStatus.SUCCESSFUL:
+        return Settled(payment.status, payment.booking.status, True)
+    tx_ref = payment.tx_ref
+    db.session.rollback()  # hold no transaction open while waiting on the network
+    gateway = payment_gateway()
+    try:
+        try:
+            verified = gateway.verify(transaction_id) if transaction_id else None
+        except GatewayNotFoundError:
+            verified = None  # a forged or mistyped id: the reference is what counts
+        if verified is None or verified.tx_ref != tx_ref:
+            verified = gateway.verify_by_reference(tx_ref)
+    except GatewayNotFoundError:
+        # No attempt at all. If the customer came back saying they cancelled, believe it.
+        if customer_said in ("cancelled", "failed"):
+            return busy_is_polite(lambda: _close_unpaid(payment_id, customer_said, actor))
+        return _as_is(payment_id, verified=True)
+    except (GatewayUnavailableError, GatewayRejectedError) as error:
+        log.warning("payment %s stays pending: %s", payment_id, error.message)
+        return _as_is(payment_id, verified=False)
+    return busy_is_polite(lambda: apply_verified_payment(payment_id, verified, actor=actor))
+
+
+def apply_verified_payment(
+    payment_id: int, verified: VerifiedTransaction, *, actor: str = "system"
+) -> Settled:
+    """Move payment and booking forward for what the gateway verified. Commits."""
+    now = clock.now()
+    begin_write()
+    booking, payment = _lock(payment_id)
+    if verified.tx_ref != payment.tx_ref:
+        audit.record(
+            "payment.verify_mismatch",
+            "payment",
+            payment.id,
+            actor=actor,
+            expected_tx_ref=payment.tx_ref,
+            got_tx_ref=verified.tx_ref,
+        )
+    elif verified.status == "failed":
+        _fail(payment, "DECLINED", verified, now, actor)
+    elif verified.successful and not _already_applied(payment, verified):
+        _apply_success(booking, payment, verified, now, actor)
+    result = Settled(payment.status, booking.status, True)
+    trip_id = booking.trip_id
+    db.session.commit()
+    seat_cache.forget(trip_id)
+    return result
+
+
+def _lock(payment_id: int) -> tuple[Booking, Payment]:
+    """Row locks in the one order every writer uses: booking, then payment (then seats)."""
+    booking_id = db.session.scalar(select(Payment.booking_id).where(Payment.id == payment_id))
+    booking = locked_booking(booking_id) if booking_id is not None else None
+    payment = db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    if booking is None or payment is None:
+        raise NotFoundError("We could not find that payment.")
+    return booking, payment
+
+
+def _already_applied(payment: Payment, verified: VerifiedTransaction) -> bool:
+    if payment.status == PaymentStatus.SUCCESSFUL:
+        return True
+    # A mismatched amount or currency was already handled for this very transaction.
+    return payment.gateway_transaction_id == verified.transaction_id
+
+
+def _apply_success(
+    booking: Booking, payment: Payment, verified: VerifiedTransaction, now: datetime, actor: str
+) -> None:
+    payment.gateway_transaction_id = verified.transaction_id
+    payment.paid_amount = verified.amount
+    payment.paid_currency = verified.currency
+    payment.gateway_fee = verified.gateway_fee
+    payment.verified_response = verified.raw
+    payment.verified_at = now
+    payment.updated_at = now
+    if verified.currency != payment.currency:
+        _fail(payment, "WRONG_CURRENCY", verified, now, actor)
+        request_refund(payment, verified.amount, RefundReason.WRONG_CURRENCY, verified.currency)
+        return
+    if verified.amount < payment.amount:
+        _fail(payment, "UNDERPAYMENT", verified, now, actor)
+        request_refund(payment, verified.amount, RefundReason.UNDERPAYMENT)
+        return
+    payment.status = PaymentStatus.SUCCESSFUL
+    payment.failure_reason = None
+    audit.record(
+        "payment.successful",
+        "payment",
+        payment.id,
+        actor=actor,
+        transaction_id=verified.transaction_id,
+        amount=verified.amount,
+        gateway_fee=verified.gateway_fee,
+    )
+    if not _still_confirmable(booking):
+        # Already paid by another attempt, or cancelled after it was: this money goes back.
+        request_refund(payment, verified.amount, RefundReason.DUPLICATE_PAYMENT)
+        return
+    if _confirm(booking, now, actor):
+        excess = verified.amount - payment.amount
+        if excess > 0:
+            request_refund(payment, excess, RefundReason.OVERPAYMENT)
+        return
+    refund = request_refund(payment, verified.amount, RefundReason.SEATS_LOST)
+    queue_notification(
+        "seats-lost",
+        booking,
+        f"Your payment for {booking.reference} is being refunded",
+        refund_amount=refund.amount,
+    )
+
+
+def _still_confirmable(booking: Booking) -> bool:
+    """A hold (live or dead) that never became a trip, or one that lost its seats earlier."""
+    if booking.status in (*HOLDING_STATUSES, BookingStatus.EXPIRED):
+        return True
+    return booking.status == BookingStatus.CANCELLED and booking.cancel_reason in (
+        "RELEASED",
+        "SEATS_LOST",
+    )
+
+
+def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
+    """Book the booking's seats: its own live hold, or (late payment) the same seats if they
+    are still free. All or none; False means the seats are lost."""
+    late = not booking.is_live_hold(now)
+    seat_ids = [seat.trip_seat_id for seat in booking.seats]
+    on_sale = (
+        select(Trip.id)
+        .where(
+            Trip.id == booking.trip_id, Trip.status == TripStatus.SCHEDULED, Trip.departs_at > now
+        )
+        .exists()
+    )
+    ordered = (
+        select(TripSeat.id)
+        .where(TripSeat.id.in_(seat_ids))
+        .order_by(TripSeat.label)
+        .with_for_update()
+    )
+    ours = and_(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.HELD)
+    with db.session.begin_nested() as savepoint:
+        taken = db.session.execute(
+            update(TripSeat)
+            .where(TripSeat.id.in_(ordered), or_(ours, seat_is_free(now)), on_sale)
+            .values(status=SeatStatus.BOOKED, booking_id=booking.id, hold_expires_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != len(seat_ids):
+            savepoint.rollback()
+    if taken == len(seat_ids):
+        booking.status = BookingStatus.CONFIRMED
+        booking.cancel_reason = None
+        booking.updated_at = now
+        audit.record("booking.confirmed", "booking", booking.id, actor=actor, late=late)
+        queue_notification("booking-confirmed", booking, f"Booking {booking.reference} confirmed")
+        return True
+    # Lost: free whatever this booking still holds and close it.
+    db.session.execute(
+        update(TripSeat)
+        .where(ours)
+        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    booking.status = BookingStatus.CANCELLED
+    booking.cancel_reason = "SEATS_LOST"
+    booking.updated_at = now
+    audit.record("booking.cancelled", "booking", booking.id, actor=actor, reason="SEATS_LOST")
+    return False
+
+
+def _fail(
+    payment: Payment, reason: str, verified: VerifiedTransaction | None, now: datetime, actor: str
+) -> None:
+    """PENDING → FAILED. Money that arrived but cannot be accepted (wrong amount or currency)
+    also overrides an earlier decline or cancel, since it must be recorded and refunded."""
+    money_arrived = reason in ("WRONG_CURRENCY", "UNDERPAYMENT")
+    if payment.status == PaymentStatus.SUCCESSFUL or (
+        payment.status != PaymentStatus.PENDING and not money_arrived
+    ):
+        return
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = reason
+    payment.updated_at = now
+    audit.record(
+        "payment.failed",
+        "payment",
+        payment.id,
+        actor=actor,
+        reason=reason,
+        transaction_id=verified.transaction_id if verified else None,
+    )
+
+
+def _close_unpaid(payment_id: int, customer_said: str, actor: str) -> Settled:
+    begin_write()
+    booking, payment = _lock(payment_id)
+    if payment.status == PaymentStatus.PENDING:
+        now = clock.now()
+        if customer_said == "cancelled":
+            payment.status = PaymentStatus.CANCELLED
+            payment.updated_at = now
+            audit.record("payment.cancelled", "payment", payment.id, actor=actor)
+        else:
+            _fail(payment, "ABANDONED", None, now, actor)
+    result = Settled(payment.status, booking.status, True)
+    db.session.commit()
+    return result
+
+
+def _as_is(payment_id: int, *, verified: bool) -> Settled:
+    payment = db.session.get(Payment, payment_id)
+    assert payment is not None
+    return Settled(payment.status, payment.booking.status, verified)

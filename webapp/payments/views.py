@@ -1,0 +1,137 @@
+"""Checkout pages: passenger details → summary → Pay (303 to the gateway) → return page that
+waits for verification. Thin: parse, call one service, render or redirect."""
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from webapp import clock
+from webapp.booking.models import BookingStatus
+from webapp.errors import DomainError
+from webapp.extensions import limiter
+from webapp.idempotency.http import idempotent, new_form_key
+from webapp.payments import checkout, queries
+from webapp.payments.models import PaymentStatus
+from webapp.payments.verification import settle_payment
+
+bp = Blueprint("payments", __name__)
+
+
+def checkout_limit() -> str:
+    return current_app.config["CHECKOUT_RATE_LIMIT"]
+
+
+def checkout_limit_key() -> str:
+    return f"checkout-user:{current_user.id}"
+
+
+@bp.route("/bookings/<reference>/checkout", methods=["GET", "POST"])
+@login_required
+def details(reference: str) -> Response | str | tuple[str, int]:
+    booking = queries.booking_for(reference, current_user)
+    if booking.status == BookingStatus.CONFIRMED:
+        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
+    if not booking.is_live_hold(clock.now()):
+        return _hold_gone(booking)
+    errors: dict = {}
+    message = None
+    if request.method == "POST":
+        entries = {
+            seat.label: (
+                request.form.get(f"name-{seat.label}"),
+                request.form.get(f"phone-{seat.label}"),
+            )
+            for seat in booking.seats
+        }
+        try:
+            checkout.save_passenger_details(
+                current_user.id, booking.id, request.form.get("email", ""), entries
+            )
+        except DomainError as error:
+            errors, message = error.details, error.message
+            page = render_template(
+                "payments/details.html", booking=booking, errors=errors, message=message
+            )
+            return page, error.status_code
+        return redirect(url_for("payments.summary", reference=booking.reference), 303)
+    return render_template("payments/details.html", booking=booking, errors=errors, message=None)
+
+
+@bp.get("/bookings/<reference>/summary")
+@login_required
+def summary(reference: str) -> Response | str | tuple[str, int]:
+    booking = queries.booking_for(reference, current_user)
+    if booking.status == BookingStatus.CONFIRMED:
+        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
+    if not booking.is_live_hold(clock.now()):
+        return _hold_gone(booking)
+    if not booking.contact_email or any(not s.passenger_name for s in booking.seats):
+        return redirect(url_for("payments.details", reference=booking.reference), 303)
+    return render_template(
+        "payments/summary.html",
+        booking=booking,
+        last_payment=queries.latest_payment(booking.id),
+        form_key=new_form_key(),
+    )
+
+
+@bp.post("/bookings/<reference>/pay")
+@login_required
+@limiter.limit(checkout_limit, key_func=checkout_limit_key)
+@idempotent()
+def pay(reference: str) -> Response | tuple[str, int]:
+    booking = queries.booking_for(reference, current_user)
+    started = checkout.start_checkout(
+        current_user.id, booking.id, url_for("payments.payment_return", _external=True)
+    )
+    return redirect(started.checkout_url, 303)
+
+
+@bp.get("/payments/return")
+@login_required
+def payment_return() -> str:
+    payment = queries.payment_by_tx_ref(request.args.get("tx_ref", ""), current_user)
+    said = request.args.get("status", "")
+    transaction_id = request.args.get("transaction_id", "")
+    settle_payment(
+        payment.id,
+        transaction_id if transaction_id.isdigit() else None,
+        customer_said=said if said in ("cancelled", "failed") else None,
+        actor="return-page",
+    )
+    return render_template("payments/return.html", **_status_context(payment.id))
+
+
+@bp.get("/payments/<int:payment_id>/status")
+@login_required
+def payment_status(payment_id: int) -> tuple[str, int, dict[str, str]]:
+    payment = queries.payment_for(payment_id, current_user)
+    if payment.status == PaymentStatus.PENDING:
+        settle_payment(payment.id, actor="status-poll")
+    context = _status_context(payment.id)
+    headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
+    if context["booking"].status == BookingStatus.CONFIRMED and request.headers.get("HX-Request"):
+        headers["HX-Redirect"] = url_for("tickets.ticket", reference=context["booking"].reference)
+    return render_template("payments/_status.html", **context), 200, headers
+
+
+def _status_context(payment_id: int) -> dict:
+    payment = queries.payment_for(payment_id, current_user)
+    booking = payment.booking
+    return {
+        "payment": payment,
+        "booking": booking,
+        "hold_live": booking.is_live_hold(clock.now()),
+        "poll_seconds": current_app.config["PAYMENT_POLL_SECONDS"],
+    }
+
+
+def _hold_gone(booking: object) -> tuple[str, int]:
+    return render_template("payments/hold_gone.html", booking=booking), 409
