@@ -39,9 +39,9 @@ class CheckoutStarted:
 def save_passenger_details(
     user_id: int, booking_id: int, email: str, entries: dict[str, tuple[object, object]]
 ) -> None:
-    """Store a name and phone per seat and the contact e-mail on a live hold."""
-    contact = normalise_email(email)
-    busy_is_polite(lambda: _save_details(user_id, booking_id, contact, entries, clock.now()))
+    """Store a name and phone per seat and the contact e-mail on a live hold; every problem is
+    reported at once, against its field."""
+    busy_is_polite(lambda: _save_details(user_id, booking_id, email, entries, clock.now()))
 
 
 def _save_details(
@@ -53,11 +53,22 @@ def _save_details(
 ) -> None:
     begin_write()
     booking = _owned_live_booking(user_id, booking_id, now)
-    passengers = {p.label: p for p in read_passengers(booking.seat_labels, entries)}
+    errors: dict[str, object] = {}
+    contact = passengers = None
+    try:
+        contact = normalise_email(email)
+    except ValidationError as error:
+        errors.update(error.details)
+    try:
+        passengers = {p.label: p for p in read_passengers(booking.seat_labels, entries)}
+    except ValidationError as error:
+        errors.update(error.details)
+    if contact is None or passengers is None:
+        raise ValidationError("Please check the passenger details.", details=errors)
     for seat in booking.seats:
         seat.passenger_name = passengers[seat.label].name
         seat.passenger_phone = passengers[seat.label].phone
-    booking.contact_email = email
+    booking.contact_email = contact
     booking.updated_at = now
     db.session.commit()
 
