@@ -33,7 +33,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@scripts/redis_notice.sh $(BIN)/python
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 services: $(BIN)/.installed
 	@scripts/ensure_services.sh $(BIN)/python

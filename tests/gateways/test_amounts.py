@@ -34,7 +34,7 @@ def test_major_amounts_in_any_wire_form(major: object, minor: int) -> None:
 
 @pytest.mark.parametrize("bad", ["1.005", "abc", "NaN", "Infinity", True, None, 0.001])
 def test_fractions_of_a_kobo_and_non_numbers_are_refused(bad: object) -> None:
-    with pytest.raises(ValueError, match="^not a"):
+    with pytest.raises(ValueError, match=r"^not a"):
         to_minor(bad)
 
 
