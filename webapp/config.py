@@ -83,6 +83,7 @@ def from_environment() -> dict[str, Any]:
         "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
         "PAYMENT_POLL_SECONDS": _number("PAYMENT_POLL_SECONDS", 2),
         "CHECKOUT_RATE_LIMIT": _str("CHECKOUT_RATE_LIMIT", "10 per minute"),
+        "CHECKOUT_IP_RATE_LIMIT": _str("CHECKOUT_IP_RATE_LIMIT", "120 per minute"),
         "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),
         "PROXY_HOPS": _number("PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number("SEARCH_MAX_DAYS_AHEAD", 180),

@@ -19,6 +19,7 @@ PAY_SETTINGS = {
     "HOLD_RATE_LIMIT": "100000 per minute",
     "HOLD_IP_RATE_LIMIT": "100000 per minute",
     "CHECKOUT_RATE_LIMIT": "100000 per minute",
+    "CHECKOUT_IP_RATE_LIMIT": "100000 per minute",
     "LOGIN_RATE_LIMIT": "100000 per minute",
     "FLUTTERWAVE_READ_TIMEOUT": 1.5,  # so an injected slow verify times out quickly
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 20, "pool_timeout": 30},

@@ -193,3 +193,16 @@ def test_paying_an_expired_hold_is_refused(pay_site, sandbox, shopper, trip_id, 
     assert response.status_code == 409
     assert response.json()["code"] == "HOLD_NOT_ACTIVE"
     assert status_of(pay_site, booking["bookingId"]) == ("HELD", [])
+
+
+def test_payment_attempts_are_rate_limited_per_account(pay_site, sandbox, shopper, trip_id) -> None:
+    ada = shopper()
+    booking = ada.hold(trip_id, ["5A"])
+    pay_site.app.config["CHECKOUT_RATE_LIMIT"] = "2 per minute"
+    try:
+        codes = [ada.start_payment(booking).status_code for _ in range(3)]
+    finally:
+        pay_site.app.config["CHECKOUT_RATE_LIMIT"] = "100000 per minute"
+
+    assert codes == [201, 201, 429]
+    assert len(status_of(pay_site, booking["bookingId"])[1]) == 2

@@ -14,7 +14,7 @@ from webapp.idempotency.http import idempotent
 from webapp.payments import checkout, queries
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.payments.verification import settle_payment
-from webapp.payments.views import checkout_limit
+from webapp.payments.views import checkout_ip_limit, checkout_limit
 from webapp.payments.webhooks import process_webhook_event, receive_webhook
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def _payment_json(payment: Payment) -> dict[str, Any]:
 
 @bp.post("/payments")
 @token_required
+@limiter.limit(checkout_ip_limit)
 @limiter.limit(checkout_limit, key_func=_checkout_limit_key)
 @idempotent(required=True)
 def create_payment() -> tuple[Response, int]:

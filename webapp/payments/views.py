@@ -28,6 +28,10 @@ def checkout_limit() -> str:
     return current_app.config["CHECKOUT_RATE_LIMIT"]
 
 
+def checkout_ip_limit() -> str:
+    return current_app.config["CHECKOUT_IP_RATE_LIMIT"]
+
+
 def checkout_limit_key() -> str:
     return f"checkout-user:{current_user.id}"
 
@@ -84,6 +88,7 @@ def summary(reference: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/bookings/<reference>/pay")
 @login_required
+@limiter.limit(checkout_ip_limit)
 @limiter.limit(checkout_limit, key_func=checkout_limit_key)
 @idempotent()
 def pay(reference: str) -> Response | tuple[str, int]:
