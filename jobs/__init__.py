@@ -1,5 +1,3 @@
-"""RQ job functions live here: each takes ids, reloads what it needs and calls one service.
-
-The jobs themselves (seat expiry, refunds, reconciliation, settlements, notifications) arrive with
-the features that need them; see SPEC §8.
-"""
+"""RQ entry points: `tasks.run` (the one function every queued job calls), the worker class that
+gives jobs an app context without sharing database connections across fork, and the schedule
+for `rq cron`. The jobs themselves are listed in `webapp/jobs/registry.py`."""

@@ -3,20 +3,28 @@ own database per dialect (PostgreSQL: `<test db>_<name>`; SQLite: a temporary fi
 migrations. Tests using them never use the rolled-back `app` fixture: they see what concurrent,
 committed requests leave behind."""
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask_migrate import upgrade
+from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 
+from jobs.worker import AppSimpleWorker
 from tests.apps import TEST_DATABASE_URL, make_app, served
 from tests.conftest import ensure_postgres_database, reset_postgres_schema
 from tests.factories import create_token, create_trip, create_user
 from webapp.extensions import db, limiter
+from webapp.jobs.queues import QUEUES, redis_connection
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,6 +37,23 @@ class LiveSite:
         with self.app.app_context():
             yield
             db.session.remove()
+
+    def prepare(self, make: Callable[[], T]) -> T:
+        """Create test data with `make()` while the site (and its worker) keep writing.
+
+        The factories write in plain deferred transactions; on SQLite such a transaction can be
+        refused with "database is locked" when a job commits at the same moment. Test set-up
+        simply tries again; the application itself never writes that way (see begin_write).
+        """
+        for attempt in range(50):
+            try:
+                with self.context():
+                    return make()
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
 
     def passengers(self, count: int) -> list[dict[str, str]]:
         """`count` users, each with a bearer header."""
@@ -46,6 +71,32 @@ class LiveSite:
     def sql(self, statement: str, **params: Any) -> list[tuple]:
         with self.context():
             return [tuple(row) for row in db.session.execute(text(statement), params)]
+
+
+class ThreadWorker(AppSimpleWorker):
+    """An in-process RQ worker in a background thread: no signals, timer-based timeouts."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+@contextmanager
+def worker_thread(app: Flask) -> Iterator[ThreadWorker]:
+    """Work the app's queues in the background, as the worker beside `make run` does."""
+    with app.app_context():
+        worker = ThreadWorker(list(QUEUES), connection=redis_connection(), app=app)
+    thread = threading.Thread(
+        target=worker.work,
+        kwargs={"with_scheduler": False, "logging_level": "WARNING"},
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker._stop_requested = True
 
 
 @contextmanager

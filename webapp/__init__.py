@@ -38,8 +38,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     _register_blueprints(app)
     from webapp import gateways
+    from webapp.jobs import dispatch
 
     gateways.init_app(app)
+    dispatch.init_app(app)
     _register_cli(app)
 
     from webapp import presentation, security
@@ -106,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from webapp.accounts.cli import users_cli
     from webapp.demo.cli import seed_demo_command
+    from webapp.jobs.cli import jobs_cli
 
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)

@@ -48,6 +48,17 @@ def _str(name: str, default: str) -> str:
     return value or default
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
 def from_environment() -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     app_env = _str("APP_ENV", "development")
@@ -68,6 +79,12 @@ def from_environment() -> dict[str, Any]:
         "FLUTTERWAVE_CONNECT_TIMEOUT": _number("FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
         "FLUTTERWAVE_READ_TIMEOUT": _number("FLUTTERWAVE_READ_TIMEOUT", 30.0),
         "SANDBOX_WEBHOOK_URL": _str("SANDBOX_WEBHOOK_URL", ""),
+        "MAIL_FROM": _str("MAIL_FROM", "Roadpass <tickets@roadpass.example.com>"),
+        "MAIL_SMTP_HOST": _str("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": _number("MAIL_SMTP_PORT", 587),
+        "MAIL_SMTP_STARTTLS": _flag("MAIL_SMTP_STARTTLS", True),
+        "MAIL_SMTP_USER": _str("MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": _str("MAIL_SMTP_PASSWORD", ""),
         "PUBLIC_BASE_URL": _str("PUBLIC_BASE_URL", f"http://localhost:{_number('PORT', 5000)}"),
         "HTMX_SOURCE": _str("HTMX_SOURCE", "cdn"),
         "SALES_CUTOFF_MINUTES": _number("SALES_CUTOFF_MINUTES", 30),

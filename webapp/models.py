@@ -5,8 +5,9 @@ from webapp.audit.models import AuditEvent
 from webapp.booking.models import Booking, BookingSeat
 from webapp.fleet.models import LayoutSeat, Operator, SeatLayout
 from webapp.idempotency.models import IdempotencyKey
+from webapp.jobs.models import JobRun
 from webapp.notifications.models import Notification
-from webapp.payments.models import Payment, Refund, WebhookEvent
+from webapp.payments.models import Payment, PaymentMismatch, Refund, WebhookEvent
 from webapp.trips.models import City, Route, Trip, TripSeat
 
 __all__ = [
@@ -16,10 +17,12 @@ __all__ = [
     "BookingSeat",
     "City",
     "IdempotencyKey",
+    "JobRun",
     "LayoutSeat",
     "Notification",
     "Operator",
     "Payment",
+    "PaymentMismatch",
     "Refund",
     "Route",
     "SeatLayout",

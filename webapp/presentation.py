@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
 
 from webapp.clock import to_lagos
 from webapp.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION
@@ -40,4 +40,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        return {"htmx": htmx_script()}
+        # Jobs render e-mails with no request at hand: pages need htmx, e-mails do not.
+        return {"htmx": htmx_script()} if has_request_context() else {}

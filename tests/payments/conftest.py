@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import redis
 import requests
 from bs4 import BeautifulSoup
 
+from tests.apps import TEST_REDIS_URL
 from tests.factories import PASSWORD, create_layout, create_token, create_trip, create_user
-from tests.live import LiveSite, live_site
+from tests.live import LiveSite, live_site, worker_thread
 
 PAY_SETTINGS = {
     "HOLD_RATE_LIMIT": "100000 per minute",
@@ -30,7 +32,16 @@ PAY_SETTINGS = {
 def pay_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_client: object
 ) -> Iterator[LiveSite]:
-    with live_site(request.param, "pay", tmp_path_factory.mktemp("pay"), **PAY_SETTINGS) as site:
+    # Each site has its own Redis database, so its worker never takes the other site's jobs.
+    redis_url = TEST_REDIS_URL.rsplit("/", 1)[0] + (
+        "/14" if request.param == "postgresql" else "/13"
+    )
+    redis.Redis.from_url(redis_url).flushdb()
+    folder = tmp_path_factory.mktemp("pay")
+    with (
+        live_site(request.param, "pay", folder, REDIS_URL=redis_url, **PAY_SETTINGS) as site,
+        worker_thread(site.app),
+    ):
         yield site
 
 
@@ -143,10 +154,12 @@ def query_of(location: str) -> dict[str, str]:
 @pytest.fixture
 def shopper(pay_site: LiveSite) -> Callable[[], Shopper]:
     def make() -> Shopper:
-        with pay_site.context():
+        def passenger() -> Shopper:
             user = create_user()
             _, token = create_token(user)
-            shopper = Shopper(pay_site, user.id, user.email, {"Authorization": f"Bearer {token}"})
+            return Shopper(pay_site, user.id, user.email, {"Authorization": f"Bearer {token}"})
+
+        shopper = pay_site.prepare(passenger)
         shopper.log_in()
         return shopper
 
@@ -155,8 +168,9 @@ def shopper(pay_site: LiveSite) -> Callable[[], Shopper]:
 
 @pytest.fixture
 def trip_id(pay_site: LiveSite) -> int:
-    with pay_site.context():
-        return create_trip(fare_amount=1_500_000, layout=create_layout([["SS.SS"] * 6])).id
+    return pay_site.prepare(
+        lambda: create_trip(fare_amount=1_500_000, layout=create_layout([["SS.SS"] * 6])).id
+    )
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -8,8 +8,18 @@ from tests.payments.conftest import finish_checkout, status_of, wait_for
 
 
 def refunds_of(site, booking_id: int) -> list[tuple]:
+    """(amount, currency, reason) of the booking's refunds, once the worker has paid them all."""
+    paid = wait_for(
+        lambda: all(
+            status == "COMPLETED"
+            for (status,) in site.sql(
+                "SELECT status FROM refunds WHERE booking_id = :b", b=booking_id
+            )
+        )
+    )
+    assert paid, "refunds were not paid out by the worker"
     return site.sql(
-        "SELECT amount, currency, reason, status FROM refunds WHERE booking_id = :b ORDER BY id",
+        "SELECT amount, currency, reason FROM refunds WHERE booking_id = :b ORDER BY id",
         b=booking_id,
     )
 
@@ -25,11 +35,9 @@ def test_overpayment_is_confirmed_and_the_excess_refunded(
     ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
 
     assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
-    assert refunds_of(pay_site, booking["bookingId"]) == [
-        (50_000, "NGN", "OVERPAYMENT", "REQUESTED")
-    ]
+    assert refunds_of(pay_site, booking["bookingId"]) == [(50_000, "NGN", "OVERPAYMENT")]
     api = ada.payment(payment["paymentId"])
-    assert [(r["amount"], r["status"]) for r in api["refunds"]] == [(50_000, "REQUESTED")]
+    assert [(r["amount"], r["status"]) for r in api["refunds"]] == [(50_000, "COMPLETED")]
 
 
 def test_underpayment_is_not_confirmed_and_is_refunded(pay_site, sandbox, shopper, trip_id) -> None:
@@ -45,9 +53,7 @@ def test_underpayment_is_not_confirmed_and_is_refunded(pay_site, sandbox, shoppe
         [("FAILED", "UNDERPAYMENT")],
     )
     paid = payment["amount"] - 1
-    assert refunds_of(pay_site, booking["bookingId"]) == [
-        (paid, "NGN", "UNDERPAYMENT", "REQUESTED")
-    ]
+    assert refunds_of(pay_site, booking["bookingId"]) == [(paid, "NGN", "UNDERPAYMENT")]
     seat = pay_site.sql(
         "SELECT status FROM trip_seats WHERE trip_id = :t AND label = '1B'", t=trip_id
     )
@@ -70,7 +76,7 @@ def test_wrong_currency_is_not_confirmed_and_is_refunded(
         [("FAILED", "WRONG_CURRENCY")],
     )
     assert refunds_of(pay_site, booking["bookingId"]) == [
-        (payment["amount"], "USD", "WRONG_CURRENCY", "REQUESTED")
+        (payment["amount"], "USD", "WRONG_CURRENCY")
     ]
 
 
@@ -110,9 +116,7 @@ def test_late_payment_after_the_seats_were_taken_cancels_and_refunds_in_full(
     assert pay_site.sql(
         "SELECT cancel_reason FROM bookings WHERE id = :b", b=booking["bookingId"]
     ) == [("SEATS_LOST",)]
-    assert refunds_of(pay_site, booking["bookingId"]) == [
-        (payment["amount"], "NGN", "SEATS_LOST", "REQUESTED")
-    ]
+    assert refunds_of(pay_site, booking["bookingId"]) == [(payment["amount"], "NGN", "SEATS_LOST")]
     seats = dict(
         pay_site.sql(
             "SELECT label, booking_id FROM trip_seats WHERE trip_id = :t AND label IN ('3A', '3B')",
@@ -121,8 +125,8 @@ def test_late_payment_after_the_seats_were_taken_cancels_and_refunds_in_full(
     )
     assert seats == {"3A": None, "3B": bolas["bookingId"]}  # nothing half-taken
     assert pay_site.sql(
-        "SELECT kind FROM notifications WHERE booking_id = :b", b=booking["bookingId"]
-    ) == [("seats-lost",)]
+        "SELECT kind FROM notifications WHERE booking_id = :b ORDER BY id", b=booking["bookingId"]
+    ) == [("seats-lost",), ("refund-completed",)]
     assert "seats were taken" in page.text
 
 
@@ -204,6 +208,6 @@ def test_a_duplicate_payment_for_a_confirmed_booking_is_refunded(
         [("SUCCESSFUL", None), ("SUCCESSFUL", None)],
     )
     assert refunds_of(pay_site, booking["bookingId"]) == [
-        (second["amount"], "NGN", "DUPLICATE_PAYMENT", "REQUESTED")
+        (second["amount"], "NGN", "DUPLICATE_PAYMENT")
     ]
     assert requests.get(first["checkoutUrl"], timeout=5).status_code == 200

@@ -84,7 +84,9 @@ def test_hmac_signature_variant_is_accepted(pay_site, sandbox, shopper, trip_id)
     )
 
     assert response.status_code == 200
-    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    assert wait_for(
+        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    )
 
 
 def test_malformed_webhook_bodies_get_a_400(pay_site, sandbox) -> None:
@@ -111,7 +113,9 @@ def test_same_webhook_five_times_confirms_once(pay_site, sandbox, shopper, trip_
         thread.join()
 
     assert answers == [200] * 5
-    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    assert wait_for(
+        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    )
     assert events_for(pay_site, payment["txRef"]) == 1
     assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
@@ -129,7 +133,9 @@ def test_sandbox_duplicated_webhooks_confirm_once(pay_site, sandbox, shopper, tr
 
     assert wait_for(lambda: len(sandbox.deliveries()) == 5)
     assert {d["answered"] for d in sandbox.deliveries()} == {200}
-    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    assert wait_for(
+        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    )
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
 
 
@@ -140,7 +146,7 @@ def test_webhook_before_the_redirect(pay_site, sandbox, shopper, trip_id) -> Non
     payment = ada.pay(booking)
     location = finish_checkout(payment["checkoutUrl"], "successful")
 
-    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"  # before the browser
+    assert wait_for(lambda: status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED")
     ada.come_back(location)
     assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
@@ -221,7 +227,9 @@ def test_reordered_webhooks_never_move_a_payment_back(pay_site, sandbox, shopper
 
     assert wait_for(lambda: len(sandbox.deliveries()) == 2)
     assert [d["status"] for d in sandbox.deliveries()] == ["successful", "failed"]
-    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    assert wait_for(
+        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
+    )
     assert audit_count(pay_site, "payment.failed", "payment", payment["paymentId"]) == 0
 
 
@@ -241,4 +249,5 @@ def test_webhook_for_another_transaction_confirms_nothing(
     response = deliver(pay_site, body, **{"verif-hash": DEV_WEBHOOK_HASH})
 
     assert response.status_code == 200
+    assert wait_for(lambda: events_for(pay_site, my_payment["txRef"], processed=True))
     assert status_of(pay_site, mine["bookingId"]) == ("PENDING_PAYMENT", [("PENDING", None)])

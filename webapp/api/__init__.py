@@ -18,5 +18,6 @@ def challenge_on_401(response: Response) -> Response:
 
 
 from webapp.booking import api as _booking_api  # noqa: E402, F401
+from webapp.jobs import api as _jobs_api  # noqa: E402, F401
 from webapp.payments import api as _payments_api  # noqa: E402, F401
 from webapp.trips import api as _trips_api  # noqa: E402, F401

@@ -274,10 +274,10 @@ def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
         )
     if booking.status in HOLDING_STATUSES:
         if booking.is_live_hold(now):
-            _end_hold(booking, BookingStatus.CANCELLED, now, reason="RELEASED")
+            end_hold(booking, BookingStatus.CANCELLED, now, reason="RELEASED")
             audit.record("booking.released", "booking", booking.id, actor_user_id=user_id)
         else:
-            _end_hold(booking, BookingStatus.EXPIRED, now)
+            end_hold(booking, BookingStatus.EXPIRED, now)
             audit.record("booking.expired", "booking", booking.id, actor="system")
     trip_id = booking.trip_id
     db.session.commit()
@@ -309,7 +309,7 @@ def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
             and booking.status == BookingStatus.HELD
             and not booking.is_live_hold(moment)
         ):
-            _end_hold(booking, BookingStatus.EXPIRED, moment)
+            end_hold(booking, BookingStatus.EXPIRED, moment)
             audit.record("booking.expired", "booking", booking.id, actor="system")
             expired += 1
             trip_id = booking.trip_id
@@ -352,7 +352,7 @@ def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -
     seat_cache.forget(booking.trip_id)
 
 
-def _end_hold(
+def end_hold(
     booking: Booking, status: BookingStatus, now: datetime, reason: str | None = None
 ) -> None:
     """Free the seats this booking still holds and set its final status (flushes)."""

@@ -11,6 +11,7 @@ from webapp.errors import AuthenticationError, DomainError, ValidationError
 from webapp.extensions import limiter
 from webapp.gateways.base import WebhookRejectedError, WebhookUnreadableError
 from webapp.idempotency.http import idempotent
+from webapp.jobs.queues import enqueue
 from webapp.payments import checkout, queries
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.payments.verification import settle_payment
@@ -108,7 +109,8 @@ def get_payment(payment_id: int) -> Response:
 @bp.post("/payments/webhook/flutterwave")
 @limiter.exempt
 def flutterwave_webhook() -> Response:
-    """Authenticate, store once, answer 200; then verify and apply (inline for now)."""
+    """Authenticate, store once, answer 200; verification and apply happen on the queue (or
+    here, before answering, when Redis is down)."""
     try:
         stored = receive_webhook(
             {k.lower(): v for k, v in request.headers.items()}, request.get_data()
@@ -120,6 +122,6 @@ def flutterwave_webhook() -> Response:
         ) from error
     except WebhookUnreadableError as error:
         raise DomainError(f"Unreadable webhook: {error}", code="BAD_WEBHOOK") from error
-    if not stored.already_processed:
-        process_webhook_event(stored.event_id)
+    if not stored.already_processed and enqueue("process-webhook", stored.event_id) is None:
+        process_webhook_event(stored.event_id)  # no Redis: verify and apply before answering
     return jsonify({"received": True, "duplicate": not stored.is_new})

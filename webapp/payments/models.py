@@ -109,6 +109,9 @@ class Refund(db.Model):
     gateway_refund_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when a run takes the refund to the gateway; another run leaves it alone until the lease
+    # has passed, and then looks the refund up at the gateway before trying again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -147,3 +150,21 @@ class WebhookEvent(db.Model):
         UniqueConstraint("provider", "dedupe_key"),
         Index("ix_webhook_events_processed_at", "processed_at"),
     )
+
+
+class PaymentMismatch(db.Model):
+    """A difference between our record of a payment and the gateway's, found by reconciliation."""
+
+    __tablename__ = "payment_mismatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # AMOUNT | CURRENCY | STATUS | MISSING
+    ours: Mapped[str] = mapped_column(String(120))
+    gateway: Mapped[str] = mapped_column(String(120))
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment: Mapped[Payment] = relationship()
+
+    __table_args__ = (UniqueConstraint("payment_id", "kind"),)

@@ -5,6 +5,8 @@ from sqlalchemy import select
 from webapp import clock
 from webapp.audit import services as audit
 from webapp.extensions import db
+from webapp.jobs.dispatch import after_commit
+from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, Refund, RefundReason
 
 
@@ -31,6 +33,15 @@ def request_refund(
     )
     db.session.add(refund)
     db.session.flush()
+    if reason != RefundReason.SEATS_LOST:  # that case has its own message
+        queue_notification(
+            "refund-requested",
+            payment.booking,
+            f"We are refunding {payment.booking.reference}",
+            key=f"refund-requested:{refund.id}",
+            refund=refund,
+        )
+    after_commit("process-refunds", refund.id)  # paid out at once, not at the next schedule
     audit.record(
         "refund.requested",
         "refund",

@@ -144,6 +144,9 @@ def refund(transaction_id: str) -> Response:
             created_at=now(),
         )
         sandbox.refunds[refund.id] = refund
+        latency = sandbox.faults.refund_latency_ms
+    if latency > 0:
+        time.sleep(latency / 1000)
     return envelope("success", "Transaction refund initiated", refund.as_data())
 
 

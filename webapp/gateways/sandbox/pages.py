@@ -112,6 +112,7 @@ def control() -> Response | str:
             _apply_faults(
                 {
                     "verify_latency_ms": form.get("verify_latency_ms") or 0,
+                    "refund_latency_ms": form.get("refund_latency_ms") or 0,
                     "webhook": form.get("webhook") or "normal",
                     "webhook_delay_seconds": form.get("webhook_delay_seconds") or 0.3,
                     "webhook_copies": form.get("webhook_copies") or 3,
@@ -205,6 +206,7 @@ def _apply_faults(values: dict[str, Any]) -> None:
     try:
         faults = Faults(
             verify_latency_ms=max(0, min(int(values.get("verify_latency_ms", 0)), 60_000)),
+            refund_latency_ms=max(0, min(int(values.get("refund_latency_ms", 0)), 60_000)),
             fail_next={op: list(codes) for op, codes in fail_next.items()},
             webhook=webhook,
             webhook_delay_seconds=max(

@@ -38,6 +38,7 @@ CENT = Decimal("0.01")
 @dataclass
 class Faults:
     verify_latency_ms: int = 0
+    refund_latency_ms: int = 0  # slow answer *after* the refund is made: an unknown outcome
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # operation -> statuses
     webhook: str = "normal"
     webhook_delay_seconds: float = 0.3

@@ -1,0 +1,76 @@
+"""Running a job: record a job-run row, call the job, record how it ended (SPEC §8).
+
+The same function runs a job inside an RQ worker, inline when Redis is down, and from
+`flask jobs run`; only the `trigger` differs.
+"""
+
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from webapp import clock
+from webapp.database import begin_write
+from webapp.extensions import db
+from webapp.jobs.models import JobRun, RunOutcome
+from webapp.jobs.registry import JOBS
+
+log = logging.getLogger(__name__)
+
+
+class UnknownJobError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunResult:
+    id: int
+    job: str
+    outcome: str
+    counts: dict[str, Any]
+    error: str | None
+
+
+def run_job(name: str, *args: Any, trigger: str = "cli", reraise: bool = True) -> RunResult:
+    """Run `name` now, in this process. A failure is recorded on the run, then raised (RQ
+    retries on it) unless `reraise` is False."""
+    spec = JOBS.get(name)
+    if spec is None:
+        raise UnknownJobError(name)
+    run_id = _start(name, trigger)
+    try:
+        counts = spec.run(*args)
+    except Exception as error:
+        db.session.rollback()
+        failed = _finish(
+            run_id, RunOutcome.FAILED, {}, "".join(traceback.format_exception_only(error))
+        )
+        log.exception("job %s failed", name)
+        if reraise:
+            raise
+        return failed
+    run = _finish(run_id, RunOutcome.SUCCEEDED, counts, None)
+    log.info("job %s done: %s", name, counts)
+    return run
+
+
+def _start(name: str, trigger: str) -> int:
+    db.session.rollback()
+    begin_write()
+    run = JobRun(job=name, trigger=trigger[:20], started_at=clock.now())
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
+def _finish(run_id: int, outcome: str, counts: dict[str, Any], error: str | None) -> RunResult:
+    begin_write()
+    run = db.session.get(JobRun, run_id)
+    assert run is not None
+    run.outcome = outcome
+    run.finished_at = clock.now()
+    run.counts = counts
+    run.error = error[:4000] if error else None
+    result = RunResult(run.id, run.job, outcome, counts, run.error)
+    db.session.commit()
+    return result
