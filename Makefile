@@ -8,11 +8,12 @@ FLASK := $(BIN)/flask --app wsgi:app
 HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
 
-.PHONY: help install run test lint format migration services chromium bench clean
+.PHONY: help install run worker test lint format migration services chromium bench clean
 
 help:
 	@echo "make run        serve the demo on http://localhost:$(PORT) (SQLite, sandbox gateway)"
 	@echo "make test       the whole suite (PostgreSQL, Redis, SQLite, Chromium)"
+	@echo "make worker     an RQ worker for the job queues (make run starts one when Redis is up)"
 	@echo "make lint       ruff check and format check"
 	@echo "make bench      throughput and latency on gunicorn + PostgreSQL (prints a table)"
 	@echo "make format     ruff format and safe fixes"
@@ -32,8 +33,10 @@ $(HTMX_FILE): scripts/fetch_htmx.sh webapp/config.py | $(BIN)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@scripts/redis_notice.sh $(BIN)/python
-	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@scripts/run_dev.sh $(BIN) $(PORT)
+
+worker: install
+	$(FLASK) jobs worker
 
 services: $(BIN)/.installed
 	@scripts/ensure_services.sh $(BIN)/python

@@ -88,6 +88,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.admin import bp as admin_bp
     from webapp.api import bp as api_bp
     from webapp.booking.views import bp as booking_bp
     from webapp.health.views import bp as health_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens only; the API never reads the session cookie
 

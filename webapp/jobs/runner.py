@@ -7,7 +7,10 @@ The same function runs a job inside an RQ worker, inline when Redis is down, and
 import logging
 import traceback
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import update
 
 from webapp import clock
 from webapp.database import begin_write
@@ -37,7 +40,7 @@ def run_job(name: str, *args: Any, trigger: str = "cli", reraise: bool = True) -
     spec = JOBS.get(name)
     if spec is None:
         raise UnknownJobError(name)
-    run_id = _start(name, trigger)
+    run_id = _start(name, trigger, spec.timeout_seconds)
     try:
         counts = spec.run(*args)
     except Exception as error:
@@ -54,10 +57,23 @@ def run_job(name: str, *args: Any, trigger: str = "cli", reraise: bool = True) -
     return run
 
 
-def _start(name: str, trigger: str) -> int:
+def _start(name: str, trigger: str, timeout_seconds: int) -> int:
     db.session.rollback()
     begin_write()
-    run = JobRun(job=name, trigger=trigger[:20], started_at=clock.now())
+    now = clock.now()
+    # A run still RUNNING long past its timeout died with its process (SIGKILL, a crash).
+    db.session.execute(
+        update(JobRun)
+        .where(
+            JobRun.job == name,
+            JobRun.outcome == RunOutcome.RUNNING,
+            JobRun.started_at < now - timedelta(seconds=timeout_seconds + 60),
+        )
+        .values(
+            outcome=RunOutcome.FAILED, finished_at=now, error="did not finish: its process died"
+        )
+    )
+    run = JobRun(job=name, trigger=trigger[:20], started_at=now)
     db.session.add(run)
     db.session.commit()
     return run.id

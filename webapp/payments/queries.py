@@ -6,7 +6,7 @@ from webapp.accounts.models import User
 from webapp.booking.models import Booking
 from webapp.errors import NotFoundError
 from webapp.extensions import db
-from webapp.payments.models import Payment
+from webapp.payments.models import Payment, Refund
 
 NOT_FOUND = "We could not find that booking."
 
@@ -58,5 +58,13 @@ def user_bookings(user_id: int, limit: int = 100) -> list[Booking]:
             .where(Booking.user_id == user_id)
             .order_by(Booking.created_at.desc())
             .limit(limit)
+        )
+    )
+
+
+def booking_refunds(booking_id: int) -> list[Refund]:
+    return list(
+        db.session.scalars(
+            select(Refund).where(Refund.booking_id == booking_id).order_by(Refund.id)
         )
     )

@@ -9,6 +9,14 @@ from webapp.jobs.dispatch import after_commit
 from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, Refund, RefundReason
 
+# Refunds no other message tells the passenger about.
+ANNOUNCED_HERE = {
+    RefundReason.OVERPAYMENT,
+    RefundReason.UNDERPAYMENT,
+    RefundReason.WRONG_CURRENCY,
+    RefundReason.DUPLICATE_PAYMENT,
+}
+
 
 def request_refund(
     payment: Payment, amount: int, reason: RefundReason, currency: str | None = None
@@ -33,7 +41,7 @@ def request_refund(
     )
     db.session.add(refund)
     db.session.flush()
-    if reason != RefundReason.SEATS_LOST:  # that case has its own message
+    if reason in ANNOUNCED_HERE:  # the other reasons come with their own message
         queue_notification(
             "refund-requested",
             payment.booking,

@@ -1,11 +1,22 @@
 """The ticket page and the passenger's list of bookings. Only the owner (and admins) see a
 ticket; anyone else gets the same 404 as for a reference that does not exist."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp import clock
+from webapp.booking.models import BookingStatus
+from webapp.errors import DomainError, ValidationError
+from webapp.extensions import limiter
+from webapp.idempotency.http import idempotent, new_form_key
+from webapp.money import format_money
 from webapp.payments import queries
+from webapp.payments.cancellation import (
+    CancellationQuote,
+    CannotCancelError,
+    cancel_booking,
+    quote_cancellation,
+)
 from webapp.tickets.qr import qr_svg
 
 bp = Blueprint("tickets", __name__)
@@ -15,13 +26,43 @@ bp = Blueprint("tickets", __name__)
 @login_required
 def ticket(reference: str) -> str:
     booking = queries.booking_for(reference, current_user, admins_too=True)
+    quote: CancellationQuote | None = None
+    if booking.status == BookingStatus.CONFIRMED and booking.user_id == current_user.id:
+        try:
+            quote = quote_cancellation(booking)
+        except CannotCancelError:
+            quote = None
     return render_template(
         "tickets/ticket.html",
         booking=booking,
         status=booking.effective_status(clock.now()),
         payment=queries.latest_payment(booking.id),
+        refunds=queries.booking_refunds(booking.id),
+        quote=quote,
+        form_key=new_form_key(),
         qr=qr_svg(booking.reference, f"QR code of booking {booking.reference}"),
     )
+
+
+@bp.post("/bookings/<reference>/cancel")
+@login_required
+@limiter.limit("20 per minute", key_func=lambda: f"cancel-user:{current_user.id}")
+@idempotent()
+def cancel(reference: str) -> Response:
+    booking = queries.booking_for(reference, current_user)
+    raw = request.form.get("expected_refund", "")
+    if not raw.isdigit():
+        raise ValidationError("Open the ticket again to see the refund before cancelling.")
+    try:
+        result = cancel_booking(current_user.id, booking.id, int(raw))
+    except DomainError as error:
+        if error.status_code != 409:
+            raise
+        flash(error.message, "error")
+    else:
+        refund = format_money(result.refund_amount, booking.currency)
+        flash(f"Booking {booking.reference} is cancelled. Refund: {refund}.", "success")
+    return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
 
 
 @bp.get("/account/bookings")

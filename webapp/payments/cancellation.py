@@ -1,0 +1,248 @@
+"""Cancelling paid bookings (SPEC §6).
+
+A passenger cancels a confirmed booking before departure and gets back the share of the fare
+that the booking's own policy snapshot gives for the time left; the service fee is kept. An
+admin cancelling a trip refunds every confirmed booking in full, fees included. Seats are freed,
+refund rows are created in the same transaction (paid by the refund job) and passengers told.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from webapp import clock
+from webapp.audit import services as audit
+from webapp.booking import seat_cache
+from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
+from webapp.booking.services import busy_is_polite, end_hold, locked_booking
+from webapp.database import begin_write
+from webapp.errors import ConflictError, NotFoundError
+from webapp.extensions import db
+from webapp.notifications.services import queue_notification
+from webapp.payments.models import Payment, PaymentStatus, Refund, RefundReason
+from webapp.payments.refunds import request_refund
+from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus
+
+BPS = 10_000
+
+
+class CannotCancelError(ConflictError):
+    code = "CANNOT_CANCEL"
+
+
+@dataclass(frozen=True)
+class CancellationQuote:
+    booking_id: int
+    refund_amount: int
+    currency: str
+    refund_bps: int  # share of the fare
+    hours_before: float
+    fare_subtotal: int
+    service_fee: int
+
+
+@dataclass(frozen=True)
+class CancellationResult:
+    booking_id: int
+    status: str
+    refund_id: int | None
+    refund_amount: int
+    refund_status: str | None
+
+
+def refund_share(policy: list[dict], hours_before: float) -> int:
+    """The refund share (basis points of the fare) of the first tier the time left reaches."""
+    for tier in sorted(policy, key=lambda t: t["min_hours_before"], reverse=True):
+        if hours_before >= tier["min_hours_before"]:
+            return int(tier["refund_bps"])
+    return 0
+
+
+def quote_cancellation(booking: Booking, now: datetime | None = None) -> CancellationQuote:
+    """What cancelling now would refund; raises CannotCancelError when it cannot be cancelled."""
+    now = now or clock.now()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise CannotCancelError("Only a confirmed booking can be cancelled.")
+    if booking.trip.status != TripStatus.SCHEDULED or booking.trip.departs_at <= now:
+        raise CannotCancelError("This bus has already left, so the booking can't be cancelled.")
+    hours = (booking.trip.departs_at - now) / timedelta(hours=1)
+    share = refund_share(booking.cancellation_policy, hours)
+    return CancellationQuote(
+        booking_id=booking.id,
+        refund_amount=booking.fare_subtotal * share // BPS,  # never more than the policy says
+        currency=booking.currency,
+        refund_bps=share,
+        hours_before=hours,
+        fare_subtotal=booking.fare_subtotal,
+        service_fee=booking.service_fee,
+    )
+
+
+def cancel_booking(
+    user_id: int, booking_id: int, expected_refund: int | None = None
+) -> CancellationResult:
+    """The passenger cancels their confirmed booking. If the refund they were shown
+    (`expected_refund`) is no longer what the policy gives, nothing changes and they are told."""
+    return busy_is_polite(lambda: _cancel(user_id, booking_id, expected_refund, clock.now()))
+
+
+def _cancel(
+    user_id: int, booking_id: int, expected_refund: int | None, now: datetime
+) -> CancellationResult:
+    begin_write()
+    booking = locked_booking(booking_id)
+    if booking is None or booking.user_id != user_id:
+        raise NotFoundError("We could not find that booking.")
+    if booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "PASSENGER_CANCELLED":
+        return _result(booking)  # cancelling twice changes nothing
+    quote = quote_cancellation(booking, now)
+    if expected_refund is not None and expected_refund != quote.refund_amount:
+        raise ConflictError(
+            "The refund for this booking has changed since you looked. Please check it again.",
+            code="QUOTE_CHANGED",
+            details={"refundAmount": quote.refund_amount},
+        )
+    _free_booked_seats(booking)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancel_reason = "PASSENGER_CANCELLED"
+    booking.updated_at = now
+    audit.record(
+        "booking.cancelled",
+        "booking",
+        booking.id,
+        actor_user_id=user_id,
+        reason="PASSENGER_CANCELLED",
+        refund=quote.refund_amount,
+    )
+    if quote.refund_amount > 0:
+        request_refund(
+            _paying_payment(booking), quote.refund_amount, RefundReason.PASSENGER_CANCELLED
+        )
+    queue_notification(
+        "booking-cancelled",
+        booking,
+        f"Booking {booking.reference} cancelled",
+        refund_amount=quote.refund_amount,
+    )
+    result = _result(booking)
+    trip_id = booking.trip_id
+    db.session.commit()
+    seat_cache.forget(trip_id)
+    return result
+
+
+def cancel_trip(admin_user_id: int, trip_id: int, reason: str) -> dict[str, int]:
+    """The operator's bus will not run: every paid booking is refunded in full and told; live
+    holds end. Running it again changes nothing."""
+    return busy_is_polite(lambda: _cancel_trip(admin_user_id, trip_id, reason, clock.now()))
+
+
+def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -> dict[str, int]:
+    begin_write()
+    trip = db.session.scalar(select(Trip).where(Trip.id == trip_id).with_for_update())
+    if trip is None:
+        raise NotFoundError("We could not find that trip.")
+    if trip.status == TripStatus.DEPARTED:
+        raise CannotCancelError("This bus has already left.")
+    counts = {"refunded": 0, "holds_ended": 0}
+    if trip.status != TripStatus.CANCELLED:
+        trip.status = TripStatus.CANCELLED
+        audit.record("trip.cancelled", "trip", trip.id, actor_user_id=admin_user_id, reason=reason)
+    booking_ids = db.session.scalars(
+        select(Booking.id)
+        .where(
+            Booking.trip_id == trip_id,
+            Booking.status.in_((BookingStatus.CONFIRMED, *HOLDING_STATUSES)),
+        )
+        .order_by(Booking.id)
+    ).all()
+    for booking_id in booking_ids:
+        booking = locked_booking(booking_id)
+        assert booking is not None
+        if booking.status == BookingStatus.CONFIRMED:
+            _free_booked_seats(booking)
+            booking.status = BookingStatus.CANCELLED
+            booking.cancel_reason = "TRIP_CANCELLED"
+            booking.updated_at = now
+            payment = _paying_payment(booking)
+            refund = request_refund(payment, booking.total_amount, RefundReason.TRIP_CANCELLED)
+            audit.record(
+                "booking.cancelled",
+                "booking",
+                booking.id,
+                actor_user_id=admin_user_id,
+                reason="TRIP_CANCELLED",
+                refund=refund.amount,
+            )
+            queue_notification(
+                "trip-cancelled",
+                booking,
+                f"Your bus on {booking.reference} has been cancelled",
+                refund_amount=refund.amount,
+                reason=reason,
+            )
+            counts["refunded"] += 1
+        else:
+            end_hold(booking, BookingStatus.CANCELLED, now, reason="TRIP_CANCELLED")
+            audit.record(
+                "booking.cancelled",
+                "booking",
+                booking.id,
+                actor_user_id=admin_user_id,
+                reason="TRIP_CANCELLED",
+            )
+            counts["holds_ended"] += 1
+    db.session.commit()
+    seat_cache.forget(trip_id)
+    return counts
+
+
+def _free_booked_seats(booking: Booking) -> None:
+    db.session.execute(
+        select(TripSeat.id)
+        .where(TripSeat.booking_id == booking.id)
+        .order_by(TripSeat.label)
+        .with_for_update()
+    )
+    db.session.execute(
+        update(TripSeat)
+        .where(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.BOOKED)
+        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _paying_payment(booking: Booking) -> Payment:
+    """The successful payment that confirmed the booking (not one refunded as a duplicate)."""
+    duplicate = select(Refund.payment_id).where(Refund.reason == RefundReason.DUPLICATE_PAYMENT)
+    payment = db.session.scalar(
+        select(Payment)
+        .where(
+            Payment.booking_id == booking.id,
+            Payment.status == PaymentStatus.SUCCESSFUL,
+            Payment.id.not_in(duplicate),
+        )
+        .order_by(Payment.verified_at)
+        .limit(1)
+        .with_for_update()
+    )
+    if payment is None:
+        raise CannotCancelError("No payment was found for this booking; contact support.")
+    return payment
+
+
+def _result(booking: Booking) -> CancellationResult:
+    refund = db.session.scalar(
+        select(Refund).where(
+            Refund.booking_id == booking.id,
+            Refund.reason.in_((RefundReason.PASSENGER_CANCELLED, RefundReason.TRIP_CANCELLED)),
+        )
+    )
+    return CancellationResult(
+        booking_id=booking.id,
+        status=booking.status,
+        refund_id=refund.id if refund else None,
+        refund_amount=refund.amount if refund else 0,
+        refund_status=refund.status if refund else None,
+    )
