@@ -151,19 +151,32 @@ def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
 
 
+def new_shopper(site: LiveSite) -> Shopper:
+    """A new passenger with an API token, logged in on the site."""
+
+    def passenger() -> Shopper:
+        user = create_user()
+        _, token = create_token(user)
+        return Shopper(site, user.id, user.email, {"Authorization": f"Bearer {token}"})
+
+    shopper = site.prepare(passenger)
+    shopper.log_in()
+    return shopper
+
+
+def paid_booking(site: LiveSite, shopper: Callable[[], Shopper], trip_id: int, seats: list[str]):
+    """A passenger whose booking is paid and confirmed (through the return page)."""
+    ada = shopper()
+    booking = ada.hold(trip_id, seats)
+    payment = ada.pay(booking)
+    ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
+    assert status_of(site, booking["bookingId"])[0] == "CONFIRMED"
+    return ada, booking, payment
+
+
 @pytest.fixture
 def shopper(pay_site: LiveSite) -> Callable[[], Shopper]:
-    def make() -> Shopper:
-        def passenger() -> Shopper:
-            user = create_user()
-            _, token = create_token(user)
-            return Shopper(pay_site, user.id, user.email, {"Authorization": f"Bearer {token}"})
-
-        shopper = pay_site.prepare(passenger)
-        shopper.log_in()
-        return shopper
-
-    return make
+    return lambda: new_shopper(pay_site)
 
 
 @pytest.fixture

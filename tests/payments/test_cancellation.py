@@ -7,7 +7,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from tests.factories import create_layout, create_trip, create_user
-from tests.payments.conftest import finish_checkout, status_of, wait_for
+from tests.payments.conftest import paid_booking, status_of, wait_for
 from webapp import clock
 
 FARE = 1_500_000
@@ -26,15 +26,6 @@ def trip_departing_in(site, hours: float) -> int:
     )
 
 
-def paid(site, shopper, trip_id: int, seats: list[str]):
-    ada = shopper()
-    booking = ada.hold(trip_id, seats)
-    payment = ada.pay(booking)
-    ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
-    assert status_of(site, booking["bookingId"])[0] == "CONFIRMED"
-    return ada, booking, payment
-
-
 def api_cancel(site, ada, booking_id: int, **body):
     return requests.post(
         f"{site.url}/api/bookings/{booking_id}/cancel",
@@ -47,7 +38,7 @@ def api_cancel(site, ada, booking_id: int, **body):
 @pytest.mark.parametrize(("hours", "share"), [(72, 9000), (24, 5000), (6, 0)])
 def test_quote_equals_the_refund_for_each_tier(pay_site, sandbox, shopper, hours, share) -> None:
     trip_id = trip_departing_in(pay_site, hours)
-    ada, booking, payment = paid(pay_site, shopper, trip_id, ["1A", "1B"])
+    ada, booking, payment = paid_booking(pay_site, shopper, trip_id, ["1A", "1B"])
 
     quote = requests.get(
         f"{pay_site.url}/api/bookings/{booking['bookingId']}/cancel", headers=ada.headers, timeout=5
@@ -93,7 +84,7 @@ def test_quote_equals_the_refund_for_each_tier(pay_site, sandbox, shopper, hours
 
 def test_a_changed_quote_changes_nothing(pay_site, sandbox, shopper, travel) -> None:
     trip_id = trip_departing_in(pay_site, 49)
-    ada, booking, _ = paid(pay_site, shopper, trip_id, ["2A"])
+    ada, booking, _ = paid_booking(pay_site, shopper, trip_id, ["2A"])
     quoted = 9000 * FARE // 10_000
     travel(timedelta(hours=2))  # now under 48 h: the 50% tier
 
@@ -107,7 +98,7 @@ def test_a_changed_quote_changes_nothing(pay_site, sandbox, shopper, travel) -> 
 
 def test_cancel_from_the_ticket_page(pay_site, sandbox, shopper) -> None:
     trip_id = trip_departing_in(pay_site, 72)
-    ada, booking, _ = paid(pay_site, shopper, trip_id, ["3A"])
+    ada, booking, _ = paid_booking(pay_site, shopper, trip_id, ["3A"])
     url = f"{pay_site.url}/bookings/{booking['reference']}"
     ticket = BeautifulSoup(ada.browser.get(url, timeout=5).text, "html.parser")
 
@@ -127,23 +118,20 @@ def test_unpaid_or_foreign_bookings_cannot_be_cancelled(pay_site, sandbox, shopp
     trip_id = trip_departing_in(pay_site, 72)
     ada, mallory = shopper(), shopper()
     held = ada.hold(trip_id, ["3B"])
-    _, paid_booking, _ = paid(pay_site, shopper, trip_id, ["3C"])
+    _, theirs, _ = paid_booking(pay_site, shopper, trip_id, ["3C"])
 
     assert api_cancel(pay_site, ada, held["bookingId"]).json()["code"] == "CANNOT_CANCEL"
-    assert api_cancel(pay_site, mallory, paid_booking["bookingId"]).status_code == 404
-    assert (
-        api_cancel(pay_site, ada, paid_booking["bookingId"], expectedRefund="lots").status_code
-        == 422
-    )
-    assert status_of(pay_site, paid_booking["bookingId"])[0] == "CONFIRMED"
+    assert api_cancel(pay_site, mallory, theirs["bookingId"]).status_code == 404
+    assert api_cancel(pay_site, ada, theirs["bookingId"], expectedRefund="lots").status_code == 422
+    assert status_of(pay_site, theirs["bookingId"])[0] == "CONFIRMED"
 
 
 def test_an_admin_cancels_a_trip_and_everyone_is_refunded_in_full(
     pay_site, sandbox, shopper
 ) -> None:
     trip_id = trip_departing_in(pay_site, 5)  # even under 12 h: the operator's fault, full refund
-    _, first, _ = paid(pay_site, shopper, trip_id, ["1A", "1B"])
-    _, second, _ = paid(pay_site, shopper, trip_id, ["2A"])
+    _, first, _ = paid_booking(pay_site, shopper, trip_id, ["1A", "1B"])
+    _, second, _ = paid_booking(pay_site, shopper, trip_id, ["2A"])
     holder = shopper()
     hold = holder.hold(trip_id, ["3A"])
     admin = shopper()

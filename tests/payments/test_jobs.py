@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import requests
 
-from tests.payments.conftest import finish_checkout, status_of, wait_for
+from tests.payments.conftest import finish_checkout, paid_booking, status_of, wait_for
 from webapp.config import DEV_JOBS_SECRET, SANDBOX_SECRET_KEY
 from webapp.extensions import db
 from webapp.jobs.runner import run_job
@@ -22,23 +22,6 @@ def start_job(site, job: str, headers: dict | None = None) -> requests.Response:
     return requests.post(
         f"{site.url}/api/jobs/{job}", headers=SECRET if headers is None else headers, timeout=30
     )
-
-
-def last_run(site, job: str) -> tuple | None:
-    rows = site.sql(
-        "SELECT outcome, counts, trigger FROM job_runs WHERE job = :j ORDER BY id DESC LIMIT 1",
-        j=job,
-    )
-    return rows[0] if rows else None
-
-
-def confirmed_booking(site, sandbox, shopper, trip_id, seats):
-    ada = shopper()
-    booking = ada.hold(trip_id, seats)
-    payment = ada.pay(booking)
-    ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
-    assert status_of(site, booking["bookingId"])[0] == "CONFIRMED"
-    return ada, booking, payment
 
 
 def plain_refund(site, payment_id: int, amount: int) -> int:
@@ -164,7 +147,7 @@ def test_expire_seats_keeps_a_hold_while_the_gateway_cannot_answer(
 def test_reconciliation_finds_an_amount_mismatch_planted_at_the_gateway(
     pay_site, sandbox, shopper, trip_id
 ) -> None:
-    _, _booking, payment = confirmed_booking(pay_site, sandbox, shopper, trip_id, ["2A"])
+    _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["2A"])
     transaction_id = pay_site.sql(
         "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
     )[0][0]
@@ -183,7 +166,7 @@ def test_reconciliation_finds_an_amount_mismatch_planted_at_the_gateway(
 
 
 def test_refunds_run_twice_at_once_pay_once(pay_site, sandbox, shopper, trip_id) -> None:
-    _, _booking, payment = confirmed_booking(pay_site, sandbox, shopper, trip_id, ["2B"])
+    _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["2B"])
     refund_id = plain_refund(pay_site, payment["paymentId"], 700_000)
     barrier = threading.Barrier(2)
 
@@ -212,7 +195,7 @@ def test_refunds_run_twice_at_once_pay_once(pay_site, sandbox, shopper, trip_id)
 
 
 def test_notifications_sent_twice_at_once_go_out_once(pay_site, sandbox, shopper, trip_id) -> None:
-    _, booking, _ = confirmed_booking(pay_site, sandbox, shopper, trip_id, ["2C"])
+    _, booking, _ = paid_booking(pay_site, shopper, trip_id, ["2C"])
     barrier = threading.Barrier(2)
 
     def run() -> None:
@@ -247,7 +230,7 @@ def test_notifications_sent_twice_at_once_go_out_once(pay_site, sandbox, shopper
 def test_a_worker_killed_mid_refund_never_refunds_twice(
     pay_site, sandbox, shopper, trip_id, travel, project_root
 ) -> None:
-    _, _booking, payment = confirmed_booking(pay_site, sandbox, shopper, trip_id, ["3A"])
+    _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["3A"])
     transaction_id = pay_site.sql(
         "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
     )[0][0]

@@ -10,7 +10,14 @@ import requests
 
 from tests.factories import create_layout, create_trip
 from tests.live import LiveSite, live_site
-from tests.payments.conftest import PAY_SETTINGS, Sandbox, Shopper, finish_checkout, status_of
+from tests.payments.conftest import (
+    PAY_SETTINGS,
+    Sandbox,
+    Shopper,
+    finish_checkout,
+    new_shopper,
+    status_of,
+)
 from webapp import clock
 from webapp.config import DEV_JOBS_SECRET, DEV_WEBHOOK_HASH
 from webapp.jobs.queues import enqueue
@@ -28,17 +35,8 @@ def no_redis_site(
 
 
 @pytest.fixture
-def passenger(no_redis_site: LiveSite):
-    from tests.factories import create_token, create_user
-
-    def make() -> Shopper:
-        user = create_user()
-        _, token = create_token(user)
-        return Shopper(no_redis_site, user.id, user.email, {"Authorization": f"Bearer {token}"})
-
-    shopper = no_redis_site.prepare(make)
-    shopper.log_in()
-    return shopper
+def passenger(no_redis_site: LiveSite) -> Shopper:
+    return new_shopper(no_redis_site)
 
 
 def test_booking_paying_and_cancelling_work_without_redis(no_redis_site, passenger) -> None:
