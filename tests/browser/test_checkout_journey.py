@@ -81,8 +81,32 @@ def test_book_and_pay_end_to_end(
     expect(page.locator("#ticket-qr svg")).to_be_visible()
     expect(page.locator("#passengers tbody tr")).to_have_count(2)
     page.screenshot(path=str(screenshots / "ticket.png"), full_page=True)
+    expect(page.locator("#cancel-quote")).to_contain_text("If you cancel now you get back")
+    page.get_by_role("button", name=re.compile("Cancel booking")).click()
+    expect(page.locator(".flash-success")).to_contain_text("is cancelled")
+    expect(page.locator("#booking-status")).to_contain_text("Cancelled")
+    expect(page.locator("#refunds li")).to_have_count(1)
+    page.screenshot(path=str(screenshots / "ticket-cancelled.png"), full_page=True)
     page.get_by_role("link", name="My bookings", exact=True).click()
     expect(page.locator("#bookings tbody tr")).to_have_count(1)
+    assert errors == []
+
+
+def test_admin_jobs_page(browser: Browser, live_server: str, screenshots: Path) -> None:
+    from webapp.demo.data import DEMO_PASSWORD
+
+    page, errors = phone_page(browser, live_server)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill("admin@roadpass.example.com")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Jobs").click()
+
+    expect(page.locator("#jobs tbody tr")).to_have_count(5)
+    page.locator('tr[data-job="cleanup-idempotency"] button').click()
+    expect(page.locator(".flash-success")).to_contain_text("cleanup-idempotency is queued")
+    page.screenshot(path=str(screenshots / "admin-jobs.png"), full_page=True)
     assert errors == []
 
 

@@ -97,6 +97,7 @@ def test_each_periodic_job_runs_from_the_endpoint_and_shows_in_health(pay_site, 
     assert health["redis"] == "up"
     assert set(health["queues"]) == {"default", "notifications"}
     assert isinstance(health["failedJobs"], int)
+    assert health["workers"] >= 1  # the site's own worker
     for job in jobs:
         # The last run may be one that a change queued (refunds, e-mails) after ours.
         assert health["jobs"][job]["lastRun"]["outcome"] == "SUCCEEDED"

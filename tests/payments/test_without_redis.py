@@ -94,6 +94,7 @@ def test_job_endpoint_runs_inline_and_health_says_redis_is_down(no_redis_site) -
     assert ran.json()["outcome"] == "SUCCEEDED"
     assert health["redis"] == "down"
     assert health["queues"] is None
+    assert health["workers"] is None
     assert health["jobs"]["expire-seats"]["lastRun"]["trigger"] == "api-inline"
     webhook = requests.post(
         f"{no_redis_site.url}/api/payments/webhook/flutterwave",

@@ -3,7 +3,7 @@
 from typing import Any
 
 import redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
@@ -21,25 +21,27 @@ def last_runs() -> dict[str, JobRun]:
     return {run.job: run for run in rows}
 
 
-def queue_depths() -> tuple[dict[str, int] | None, int | None]:
-    """Jobs waiting per queue and failed jobs, or (None, None) when Redis is down."""
+def queue_depths() -> tuple[dict[str, int] | None, int | None, int | None]:
+    """Jobs waiting per queue, failed jobs and live workers; all None when Redis is down."""
     try:
         connection = redis_connection()
         depths = {name: Queue(name, connection=connection).count for name in QUEUES}
         failed = sum(FailedJobRegistry(name, connection=connection).count for name in QUEUES)
+        workers = Worker.count(connection=connection)
     except (redis.RedisError, OSError):
-        return None, None
-    return depths, failed
+        return None, None, None
+    return depths, failed, workers
 
 
 def report() -> dict[str, Any]:
-    depths, failed = queue_depths()
+    depths, failed, workers = queue_depths()
     runs = last_runs()
     return {
         "database": "up" if database_is_up() else "down",
         "redis": "up" if depths is not None else "down",
         "queues": depths,
         "failedJobs": failed,
+        "workers": workers,
         "jobs": {
             spec.name: {
                 "schedule": spec.schedule,
