@@ -288,3 +288,60 @@ def test_a_worker_killed_mid_refund_never_refunds_twice(
     assert pay_site.sql(
         "SELECT status, gateway_refund_id FROM refunds WHERE id = :r", r=refund_id
     ) == [(RefundStatus.COMPLETED, str(refunds[0]["id"]))]
+
+
+def twice_at_once(site, job: str) -> None:
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        site.prepare(lambda: run_job(job, trigger="test"))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_expire_seats_twice_at_once_expires_once(
+    pay_site, sandbox, shopper, trip_id, travel
+) -> None:
+    ada = shopper()
+    held = ada.hold(trip_id, ["4A"])
+    paying = ada.hold(trip_id, ["4B"])
+    ada.pay(paying)
+    travel(timedelta(minutes=25))
+
+    twice_at_once(pay_site, "expire-seats")
+
+    assert status_of(pay_site, held["bookingId"])[0] == "EXPIRED"
+    assert status_of(pay_site, paying["bookingId"]) == ("EXPIRED", [("FAILED", "ABANDONED")])
+    for booking in (held, paying):
+        assert pay_site.sql(
+            "SELECT count(*) FROM audit_events"
+            " WHERE action = 'booking.expired' AND subject_id = :b",
+            b=booking["bookingId"],
+        ) == [(1,)]
+
+
+def test_reconciliation_twice_at_once_stores_a_mismatch_once(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    _, _, payment = paid_booking(pay_site, shopper, trip_id, ["4C"])
+    transaction_id = pay_site.sql(
+        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
+    )[0][0]
+    requests.post(
+        f"{sandbox.url}/control/transactions/{transaction_id}", json={"status": "failed"}, timeout=5
+    )
+
+    twice_at_once(pay_site, "reconcile-payments")
+
+    assert pay_site.sql(
+        "SELECT kind, gateway FROM payment_mismatches WHERE payment_id = :p", p=payment["paymentId"]
+    ) == [("STATUS", "failed")]
+    assert pay_site.sql(
+        "SELECT count(*) FROM audit_events WHERE action = 'payment.mismatch' AND subject_id = :p",
+        p=payment["paymentId"],
+    ) == [(1,)]

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 import requests
 
+from tests.apps import TEST_REDIS_URL
 from tests.factories import create_layout, create_trip
-from tests.live import LiveSite, live_site
+from tests.live import LiveSite, live_site, worker_thread
 from tests.payments.conftest import (
     PAY_SETTINGS,
     Sandbox,
@@ -17,6 +19,7 @@ from tests.payments.conftest import (
     finish_checkout,
     new_shopper,
     status_of,
+    wait_for,
 )
 from webapp import clock
 from webapp.config import DEV_JOBS_SECRET, DEV_WEBHOOK_HASH
@@ -103,3 +106,52 @@ def test_job_endpoint_runs_inline_and_health_says_redis_is_down(no_redis_site) -
         timeout=5,
     )
     assert webhook.status_code == 400  # still refused cleanly
+
+
+def test_nothing_is_lost_when_redis_comes_back(no_redis_site, passenger, travel) -> None:
+    """A refund whose inline payout hit a gateway outage waits in the database; once Redis is
+    back, a queued run of the refund job (and a worker) finishes it."""
+    site = no_redis_site
+    sandbox = Sandbox(f"{site.url}/sandbox/flutterwave")
+    sandbox.faults(amount_delta="2.00", webhook="drop", fail_next={"refund": [503]})
+    trip_id = site.prepare(
+        lambda: (
+            create_trip(
+                fare_amount=1_500_000,
+                layout=create_layout([["SS.SS"] * 2]),
+                departs_at=clock.now() + timedelta(days=3),
+            ).id
+        )
+    )
+    booking = passenger.hold(trip_id, ["2A"])
+    payment = passenger.pay(booking)
+    passenger.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
+    assert site.sql("SELECT status FROM refunds WHERE booking_id = :b", b=booking["bookingId"]) == [
+        ("PROCESSING",)
+    ]
+
+    back = TEST_REDIS_URL.rsplit("/", 1)[0] + "/12"
+    redis.Redis.from_url(back).flushdb()
+    site.app.config["REDIS_URL"] = back
+    site.app.extensions.pop("jobs_redis", None)
+    try:
+        with worker_thread(site.app):
+            travel(timedelta(minutes=5))  # past the retry backoff after the outage
+            queued = requests.post(
+                f"{site.url}/api/jobs/process-refunds",
+                headers={"X-Jobs-Secret": DEV_JOBS_SECRET},
+                timeout=10,
+            )
+            assert queued.status_code == 202
+            # The unknown outcome is looked up first; the 503 left no refund at the gateway.
+            assert wait_for(
+                lambda: (
+                    site.sql(
+                        "SELECT status FROM refunds WHERE booking_id = :b", b=booking["bookingId"]
+                    )
+                    == [("COMPLETED",)]
+                )
+            )
+    finally:
+        site.app.config["REDIS_URL"] = NOWHERE
+        site.app.extensions.pop("jobs_redis", None)
