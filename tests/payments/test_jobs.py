@@ -43,6 +43,21 @@ def plain_refund(site, payment_id: int, amount: int) -> int:
     return site.prepare(make)
 
 
+def twice_at_once(site, job: str, *args: int) -> None:
+    """Two runs of `job` released together, as two workers (or a schedule and a click) would."""
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        site.prepare(lambda: run_job(job, *args, trigger="test"))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def gateway_refunds(sandbox, transaction_id: str) -> list[dict]:
     return requests.get(
         f"{sandbox.url}/v3/refunds",
@@ -169,17 +184,8 @@ def test_reconciliation_finds_an_amount_mismatch_planted_at_the_gateway(
 def test_refunds_run_twice_at_once_pay_once(pay_site, sandbox, shopper, trip_id) -> None:
     _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["2B"])
     refund_id = plain_refund(pay_site, payment["paymentId"], 700_000)
-    barrier = threading.Barrier(2)
 
-    def run() -> None:
-        barrier.wait()
-        pay_site.prepare(lambda: run_job("process-refunds", refund_id, trigger="test"))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    twice_at_once(pay_site, "process-refunds", refund_id)
 
     transaction_id = pay_site.sql(
         "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
@@ -197,17 +203,8 @@ def test_refunds_run_twice_at_once_pay_once(pay_site, sandbox, shopper, trip_id)
 
 def test_notifications_sent_twice_at_once_go_out_once(pay_site, sandbox, shopper, trip_id) -> None:
     _, booking, _ = paid_booking(pay_site, shopper, trip_id, ["2C"])
-    barrier = threading.Barrier(2)
 
-    def run() -> None:
-        barrier.wait()
-        pay_site.prepare(lambda: run_job("send-notifications", trigger="test"))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    twice_at_once(pay_site, "send-notifications")
 
     assert wait_for(
         lambda: (
@@ -288,20 +285,6 @@ def test_a_worker_killed_mid_refund_never_refunds_twice(
     assert pay_site.sql(
         "SELECT status, gateway_refund_id FROM refunds WHERE id = :r", r=refund_id
     ) == [(RefundStatus.COMPLETED, str(refunds[0]["id"]))]
-
-
-def twice_at_once(site, job: str) -> None:
-    barrier = threading.Barrier(2)
-
-    def run() -> None:
-        barrier.wait()
-        site.prepare(lambda: run_job(job, trigger="test"))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
 
 def test_expire_seats_twice_at_once_expires_once(

@@ -37,6 +37,18 @@ def no_redis_site(
         yield site
 
 
+def small_trip(site: LiveSite) -> int:
+    return site.prepare(
+        lambda: (
+            create_trip(
+                fare_amount=1_500_000,
+                layout=create_layout([["SS.SS"] * 2]),
+                departs_at=clock.now() + timedelta(days=3),
+            ).id
+        )
+    )
+
+
 @pytest.fixture
 def passenger(no_redis_site: LiveSite) -> Shopper:
     return new_shopper(no_redis_site)
@@ -47,15 +59,7 @@ def test_booking_paying_and_cancelling_work_without_redis(no_redis_site, passeng
     sandbox = Sandbox(f"{site.url}/sandbox/flutterwave")
     # An overpayment, so a refund must be paid out; the webhook lands before the redirect.
     sandbox.faults(amount_delta="1.00", webhook="before_redirect")
-    trip_id = site.prepare(
-        lambda: (
-            create_trip(
-                fare_amount=1_500_000,
-                layout=create_layout([["SS.SS"] * 2]),
-                departs_at=clock.now() + timedelta(days=3),
-            ).id
-        )
-    )
+    trip_id = small_trip(site)
     with site.context():
         assert enqueue("expire-seats") is None  # really no Redis
 
@@ -114,15 +118,7 @@ def test_nothing_is_lost_when_redis_comes_back(no_redis_site, passenger, travel)
     site = no_redis_site
     sandbox = Sandbox(f"{site.url}/sandbox/flutterwave")
     sandbox.faults(amount_delta="2.00", webhook="drop", fail_next={"refund": [503]})
-    trip_id = site.prepare(
-        lambda: (
-            create_trip(
-                fare_amount=1_500_000,
-                layout=create_layout([["SS.SS"] * 2]),
-                departs_at=clock.now() + timedelta(days=3),
-            ).id
-        )
-    )
+    trip_id = small_trip(site)
     booking = passenger.hold(trip_id, ["2A"])
     payment = passenger.pay(booking)
     passenger.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
