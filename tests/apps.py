@@ -32,6 +32,7 @@ def app_settings(database_url: str, **extra: object) -> dict[str, object]:
         # Rolled-back tests reuse ids on SQLite; the poll cache has its own test.
         "SEAT_STATE_CACHE_SECONDS": 0,
         "SERVER_NAME": None,
+        "SANDBOX_STATE_FILE": "",  # each test server's sandbox lives in memory only
         **extra,
     }
 

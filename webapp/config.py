@@ -79,6 +79,9 @@ def from_environment() -> dict[str, Any]:
         "FLUTTERWAVE_CONNECT_TIMEOUT": _number("FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
         "FLUTTERWAVE_READ_TIMEOUT": _number("FLUTTERWAVE_READ_TIMEOUT", 30.0),
         "SANDBOX_WEBHOOK_URL": _str("SANDBOX_WEBHOOK_URL", ""),
+        "SANDBOX_STATE_FILE": os.environ.get(
+            "SANDBOX_STATE_FILE", str(ROOT / "instance" / "flutterwave-sandbox.json")
+        ).strip(),
         "MAIL_FROM": _str("MAIL_FROM", "Roadpass <tickets@roadpass.example.com>"),
         "MAIL_SMTP_HOST": _str("MAIL_SMTP_HOST", ""),
         "MAIL_SMTP_PORT": _number("MAIL_SMTP_PORT", 587),

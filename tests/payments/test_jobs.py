@@ -1,5 +1,6 @@
 """Background jobs against the live site, its sandbox and its real RQ worker (SPEC §8)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -7,11 +8,16 @@ import sys
 import threading
 from datetime import timedelta
 
+import redis
 import requests
+from rq import Queue
 
+from tests.apps import TEST_REDIS_URL
 from tests.payments.conftest import finish_checkout, paid_booking, status_of, wait_for
+from webapp import clock
 from webapp.config import DEV_JOBS_SECRET, SANDBOX_SECRET_KEY
 from webapp.extensions import db
+from webapp.idempotency.models import IdempotencyKey
 from webapp.jobs.runner import run_job
 from webapp.payments.models import Payment, Refund, RefundReason, RefundStatus
 
@@ -234,38 +240,37 @@ def test_a_worker_killed_mid_refund_never_refunds_twice(
     )[0][0]
     refund_id = plain_refund(pay_site, payment["paymentId"], 500_000)
     sandbox.faults(refund_latency_ms=20_000)  # the refund is made, the answer is slow
+    # A real forking RQ worker, in its own process group, on a Redis database of its own so
+    # that the site's in-process worker cannot take the job first.
     config = pay_site.app.config
+    own_redis = TEST_REDIS_URL.rsplit("/", 1)[0] + "/11"
+    connection = redis.Redis.from_url(own_redis)
+    connection.flushdb()
+    Queue("default", connection=connection).enqueue(
+        "jobs.tasks.run", "process-refunds", refund_id, trigger="queue", job_timeout=300
+    )
     env = {
         **os.environ,
         "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": config["REDIS_URL"],
+        "REDIS_URL": own_redis,
         "FLUTTERWAVE_BASE_URL": config["FLUTTERWAVE_BASE_URL"],
         "FLUTTERWAVE_READ_TIMEOUT": "60",
     }
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "wsgi:app",
-            "jobs",
-            "run",
-            "process-refunds",
-            str(refund_id),
-        ],
+        [sys.executable, "-m", "flask", "--app", "wsgi:app", "jobs", "worker", "--burst"],
         cwd=project_root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
-        assert wait_for(lambda: gateway_refunds(sandbox, transaction_id), timeout=20)
-        worker.send_signal(signal.SIGKILL)
+        assert wait_for(lambda: gateway_refunds(sandbox, transaction_id), timeout=30)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job's work horse, mid-call
         worker.wait(timeout=10)
     finally:
         if worker.poll() is None:
-            worker.kill()
+            os.killpg(worker.pid, signal.SIGKILL)
     sandbox.faults()
     assert pay_site.sql(
         "SELECT status, gateway_refund_id FROM refunds WHERE id = :r", r=refund_id
@@ -279,7 +284,7 @@ def test_a_worker_killed_mid_refund_never_refunds_twice(
     refunds = gateway_refunds(sandbox, transaction_id)
     assert len(refunds) == 1
     assert pay_site.sql(
-        "SELECT outcome, error FROM job_runs WHERE job = 'process-refunds' AND trigger = 'cli'"
+        "SELECT outcome, error FROM job_runs WHERE job = 'process-refunds' AND trigger = 'queue'"
         " ORDER BY id DESC LIMIT 1"
     ) == [("FAILED", "did not finish: its process died")]
     assert pay_site.sql(
@@ -328,3 +333,36 @@ def test_reconciliation_twice_at_once_stores_a_mismatch_once(
         "SELECT count(*) FROM audit_events WHERE action = 'payment.mismatch' AND subject_id = :p",
         p=payment["paymentId"],
     ) == [(1,)]
+
+
+def test_cleanup_twice_at_once_deletes_each_old_key_once(pay_site, sandbox, shopper) -> None:
+    ada = shopper()
+
+    def keys() -> None:
+        old = clock.now() - timedelta(hours=25)
+        for n in range(6):
+            db.session.add(
+                IdempotencyKey(
+                    user_id=ada.user_id,
+                    key=f"old-{n}",
+                    fingerprint="f",
+                    method="POST",
+                    path="/api/x",
+                    created_at=old if n < 4 else clock.now(),
+                )
+            )
+        db.session.commit()
+
+    pay_site.prepare(keys)
+    before = pay_site.sql("SELECT coalesce(max(id), 0) FROM job_runs")[0][0]
+
+    twice_at_once(pay_site, "cleanup-idempotency")
+
+    assert pay_site.sql(
+        "SELECT key FROM idempotency_keys WHERE user_id = :u ORDER BY key", u=ada.user_id
+    ) == [("old-4",), ("old-5",)]
+    runs = pay_site.sql(
+        "SELECT counts FROM job_runs WHERE job = 'cleanup-idempotency' AND id > :i", i=before
+    )
+    deleted = [c if isinstance(c, dict) else json.loads(c) for (c,) in runs]  # SQLite: text
+    assert sum(c["deleted"] for c in deleted) == 4

@@ -1,5 +1,7 @@
 """Payment gateways. `payment_gateway()` gives the configured one; the sandbox is wired here."""
 
+from pathlib import Path
+
 from flask import Flask, current_app
 
 from webapp.gateways.base import PaymentGateway
@@ -37,6 +39,9 @@ def init_app(app: Flask) -> None:
         from webapp.gateways.sandbox import bp
         from webapp.gateways.sandbox.state import SandboxState
 
-        app.extensions["flutterwave_sandbox"] = SandboxState()
+        state_file = config["SANDBOX_STATE_FILE"]
+        app.extensions["flutterwave_sandbox"] = SandboxState(
+            Path(state_file) if state_file else None
+        )
         app.register_blueprint(bp)
         csrf.exempt(bp)  # it stands for another website, which our CSRF tokens do not reach

@@ -76,6 +76,7 @@ def create_payment() -> Response:
             created_at=now(),
         )
         sandbox.links[link.id] = link
+        sandbox.save()
     hosted = url_for("sandbox.checkout", link_id=link.id, _external=True)
     return envelope("success", "Hosted Link", {"link": hosted})
 
@@ -144,6 +145,7 @@ def refund(transaction_id: str) -> Response:
             created_at=now(),
         )
         sandbox.refunds[refund.id] = refund
+        sandbox.save()
         latency = sandbox.faults.refund_latency_ms
     if latency > 0:
         time.sleep(latency / 1000)

@@ -74,6 +74,7 @@ def pay(link_id: str) -> Response | tuple[str, int]:
         card = request.form.get("card", "").replace(" ", "")
         if outcome in ("cancelled", "give_up"):
             link.finished = True
+            sandbox.save()
             release_held(link)
             return _back(link, status="cancelled" if outcome == "cancelled" else "failed")
         if outcome in ("successful", "failed"):
@@ -88,6 +89,7 @@ def pay(link_id: str) -> Response | tuple[str, int]:
             return page, 422
         transaction = _attempt(link, card)
         link.finished = transaction.status == "successful" or outcome == "failed"
+        sandbox.save()
     # Outside the lock: a webhook sent before the redirect is verified by the app at once.
     announce(link, transaction, finished=link.finished)
     if transaction.status == "successful":
@@ -149,6 +151,7 @@ def set_faults() -> Response | tuple[Response, int]:
 @bp.post("/control/reset")
 def reset() -> Response:
     state().reset()
+    state().save()
     return jsonify({"reset": True})
 
 
@@ -185,6 +188,7 @@ def plant(transaction_id: int) -> Response | tuple[Response, int]:
             transaction.amount = Decimal(str(body["amount"]))
         if "status" in body and body["status"] in ("successful", "failed", "pending"):
             transaction.status = body["status"]
+        state().save()
     except InvalidOperation:
         return jsonify({"error": "amount must be a number"}), 400
     return jsonify(transaction.as_data() | {"amount": str(transaction.amount)})

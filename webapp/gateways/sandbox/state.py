@@ -1,19 +1,26 @@
 """The sandbox's memory: hosted links, transactions, refunds, webhook deliveries and faults.
 
 It lives in the serving process (one per app), guarded by a lock, because the sandbox stands in
-for a remote service that Roadpass only reaches over HTTP. Restarting the server forgets it, as a
-fresh test account at the real gateway would.
+for a remote service that Roadpass only reaches over HTTP; `SANDBOX_STATE_FILE` keeps it across
+restarts of that process.
 """
 
 import itertools
+import json
+import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OPERATIONS = ("create", "verify", "refund", "refund_lookup")
 WEBHOOK_MODES = ("normal", "drop", "delay", "duplicate", "reorder", "before_redirect")
@@ -164,9 +171,15 @@ class Delivery:
 
 
 class SandboxState:
-    def __init__(self) -> None:
+    """Links, transactions and refunds, kept in memory and, when `path` is given, in a JSON file
+    so that a restarted `make run` still knows the payments it took (as the real gateway would).
+    Faults and the webhook log are not kept: they describe this run only."""
+
+    def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
+        self.path = path
         self.reset()
+        self._load()
 
     def reset(self) -> None:
         with self.lock:
@@ -177,6 +190,38 @@ class SandboxState:
             self.deliveries: list[Delivery] = []
             start = 7_000_000 + secrets.randbelow(1_000_000)
             self._ids = itertools.count(start)
+
+    def save(self) -> None:
+        """Write links, transactions and refunds to the file (atomically), if there is one."""
+        if self.path is None:
+            return
+        with self.lock:
+            snapshot = {
+                "links": [_plain(link, skip={"held_webhooks"}) for link in self.links.values()],
+                "transactions": [_plain(t) for t in self.transactions.values()],
+                "refunds": [_plain(r) for r in self.refunds.values()],
+            }
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(snapshot))
+            os.replace(temporary, self.path)
+
+    def _load(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            snapshot = json.loads(self.path.read_text())
+            links = [_revive(Link, item) for item in snapshot["links"]]
+            transactions = [_revive(Transaction, item) for item in snapshot["transactions"]]
+            refunds = [_revive(Refund, item) for item in snapshot["refunds"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            log.warning("sandbox state in %s unreadable (%s); starting empty", self.path, error)
+            return
+        self.links = {link.id: link for link in links}
+        self.transactions = {t.id: t for t in transactions}
+        self.refunds = {r.id: r for r in refunds}
+        highest = max([*self.transactions, *self.refunds], default=0)
+        self._ids = itertools.count(max(highest + 1, 7_000_000))
 
     @contextmanager
     def locked(self) -> Iterator["SandboxState"]:
@@ -194,6 +239,31 @@ class SandboxState:
 
     def transactions_for(self, tx_ref: str) -> list[Transaction]:
         return [t for t in self.transactions.values() if t.tx_ref == tx_ref]
+
+
+def _plain(item: object, skip: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    out = {}
+    for name, value in asdict(item).items():  # type: ignore[call-overload]
+        if name in skip:
+            continue
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def _revive(cls: type[T], data: dict[str, Any]) -> T:
+    values = dict(data)
+    for item in fields(cls):  # type: ignore[arg-type]
+        if item.name not in values:
+            continue
+        if item.type is Decimal:
+            values[item.name] = Decimal(values[item.name])
+        elif item.type is datetime:
+            values[item.name] = datetime.fromisoformat(values[item.name])
+    return cls(**values)
 
 
 def now() -> datetime:
