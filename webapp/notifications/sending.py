@@ -45,6 +45,7 @@ def _send_one(notification_id: int, now: datetime) -> str:
         .where(
             Notification.id == notification_id,
             Notification.status == NotificationStatus.PENDING,
+            Notification.attempts < MAX_ATTEMPTS,
             or_(Notification.claimed_at.is_(None), Notification.claimed_at <= now - LEASE),
         )
         .values(claimed_at=now, attempts=Notification.attempts + 1)
