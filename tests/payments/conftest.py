@@ -16,6 +16,8 @@ from bs4 import BeautifulSoup
 from tests.apps import TEST_REDIS_URL
 from tests.factories import PASSWORD, create_layout, create_token, create_trip, create_user
 from tests.live import LiveSite, live_site, worker_thread
+from webapp.extensions import db
+from webapp.payments.models import Payment, Refund, RefundReason
 
 PAY_SETTINGS = {
     "HOLD_RATE_LIMIT": "100000 per minute",
@@ -214,3 +216,22 @@ def audit_count(site: LiveSite, action: str, subject_type: str, subject_id: int)
         t=subject_type,
         i=subject_id,
     )[0][0]
+
+
+def plain_refund(site, payment_id: int, amount: int) -> int:
+    """A REQUESTED refund row, written directly so no job is queued for it."""
+
+    def make() -> int:
+        payment = db.session.get(Payment, payment_id)
+        refund = Refund(
+            payment_id=payment.id,
+            booking_id=payment.booking_id,
+            amount=amount,
+            currency="NGN",
+            reason=RefundReason.PASSENGER_CANCELLED,
+        )
+        db.session.add(refund)
+        db.session.commit()
+        return refund.id
+
+    return site.prepare(make)

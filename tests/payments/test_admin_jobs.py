@@ -1,12 +1,16 @@
 """The admin jobs page: admins only; run now; failed jobs listed with a requeue button."""
 
+from datetime import timedelta
+
+import requests
 from bs4 import BeautifulSoup
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from tests.factories import create_user
-from tests.payments.conftest import wait_for
+from tests.payments.conftest import finish_checkout, paid_booking, plain_refund, wait_for
 from webapp.jobs.queues import redis_connection
+from webapp.jobs.runner import run_job
 
 
 def admin_of(site, shopper):
@@ -80,3 +84,37 @@ def test_run_now_and_requeue_a_failed_job(pay_site, sandbox, shopper) -> None:
     registry.remove(broken.id, delete_job=True) if wait_for(
         lambda: broken.id in registry.get_job_ids()
     ) else None
+
+
+def test_payments_needing_a_look_are_listed_for_admins(
+    pay_site, sandbox, shopper, trip_id, travel
+) -> None:
+    # A mismatch planted at the gateway and found by reconciliation.
+    _, _, paid = paid_booking(pay_site, shopper, trip_id, ["6A"])
+    transaction_id = pay_site.sql(
+        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=paid["paymentId"]
+    )[0][0]
+    requests.post(
+        f"{sandbox.url}/control/transactions/{transaction_id}", json={"amount": "1.00"}, timeout=5
+    )
+    pay_site.prepare(lambda: run_job("reconcile-payments", trigger="test"))
+    # A refund the gateway refuses: more than was paid.
+    refund_id = plain_refund(pay_site, paid["paymentId"], paid["amount"] * 2)
+    pay_site.prepare(lambda: run_job("process-refunds", refund_id, trigger="test"))
+    # A late payment whose seat went to someone else.
+    sandbox.faults(webhook="drop")
+    late_payer, other = shopper(), shopper()
+    late = late_payer.hold(trip_id, ["6B"])
+    late_payment = late_payer.pay(late)
+    travel(timedelta(minutes=25))
+    other.hold(trip_id, ["6B"])
+    late_payer.come_back(finish_checkout(late_payment["checkoutUrl"], "successful"))
+    admin = admin_of(pay_site, shopper)
+    assert shopper().browser.get(f"{pay_site.url}/admin/payments", timeout=5).status_code == 404
+
+    page = page_of(admin, "/admin/payments")
+
+    assert page.select_one(f'#mismatches tr[data-payment-id="{paid["paymentId"]}"]') is not None
+    assert page.select_one(f'#late-payments tr[data-payment-id="{late_payment["paymentId"]}"]')
+    row = page.select_one(f'#failed-refunds tr[data-refund-id="{refund_id}"]')
+    assert "exceeds" in row.get_text()

@@ -13,13 +13,19 @@ import requests
 from rq import Queue
 
 from tests.apps import TEST_REDIS_URL
-from tests.payments.conftest import finish_checkout, paid_booking, status_of, wait_for
+from tests.payments.conftest import (
+    finish_checkout,
+    paid_booking,
+    plain_refund,
+    status_of,
+    wait_for,
+)
 from webapp import clock
 from webapp.config import DEV_JOBS_SECRET, SANDBOX_SECRET_KEY
 from webapp.extensions import db
 from webapp.idempotency.models import IdempotencyKey
 from webapp.jobs.runner import run_job
-from webapp.payments.models import Payment, Refund, RefundReason, RefundStatus
+from webapp.payments.models import RefundStatus
 
 SECRET = {"X-Jobs-Secret": DEV_JOBS_SECRET}
 
@@ -28,25 +34,6 @@ def start_job(site, job: str, headers: dict | None = None) -> requests.Response:
     return requests.post(
         f"{site.url}/api/jobs/{job}", headers=SECRET if headers is None else headers, timeout=30
     )
-
-
-def plain_refund(site, payment_id: int, amount: int) -> int:
-    """A REQUESTED refund row, written directly so no job is queued for it."""
-
-    def make() -> int:
-        payment = db.session.get(Payment, payment_id)
-        refund = Refund(
-            payment_id=payment.id,
-            booking_id=payment.booking_id,
-            amount=amount,
-            currency="NGN",
-            reason=RefundReason.PASSENGER_CANCELLED,
-        )
-        db.session.add(refund)
-        db.session.commit()
-        return refund.id
-
-    return site.prepare(make)
 
 
 def twice_at_once(site, job: str, *args: int) -> None:
