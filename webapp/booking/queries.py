@@ -151,3 +151,16 @@ def latest_booking(user_id: int, trip_id: int) -> Booking | None:
         .order_by(Booking.id.desc())
         .limit(1)
     )
+
+
+def dead_holds(status: str, now: datetime, limit: int) -> list[int]:
+    """Ids of bookings still marked `status` (HELD or PENDING_PAYMENT) whose hold has ended,
+    oldest first: the work list of the expiry job."""
+    return list(
+        db.session.scalars(
+            select(Booking.id)
+            .where(Booking.status == status, Booking.hold_expires_at <= now)
+            .order_by(Booking.hold_expires_at)
+            .limit(limit)
+        )
+    )

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from webapp import clock
 from webapp.accounts.models import User
 from webapp.audit import services as audit
-from webapp.booking import seat_cache
+from webapp.booking import queries, seat_cache
 from webapp.booking.errors import (
     HoldLimitError,
     HoldNotActiveError,
@@ -293,12 +293,7 @@ def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
     past its `hold_expires_at` as dead.
     """
     moment = now or clock.now()
-    candidates = db.session.scalars(
-        select(Booking.id)
-        .where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= moment)
-        .order_by(Booking.hold_expires_at)
-        .limit(limit)
-    ).all()
+    candidates = queries.dead_holds(BookingStatus.HELD, moment, limit)
     db.session.rollback()
     expired = 0
     for booking_id in candidates:
@@ -356,17 +351,22 @@ def end_hold(
     booking: Booking, status: BookingStatus, now: datetime, reason: str | None = None
 ) -> None:
     """Free the seats this booking still holds and set its final status (flushes)."""
-    _lock_seats_of(booking.id)
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.HELD)
-        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    free_seats(booking.id, SeatStatus.HELD)
     booking.status = status
     booking.cancel_reason = reason
     booking.updated_at = now
     db.session.flush()
+
+
+def free_seats(booking_id: int, state: SeatStatus) -> None:
+    """Give back this booking's seats that are in `state` (held or booked), locked in order."""
+    _lock_seats_of(booking_id)
+    db.session.execute(
+        update(TripSeat)
+        .where(TripSeat.booking_id == booking_id, TripSeat.status == state)
+        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _lock_seats_of(booking_id: int) -> None:

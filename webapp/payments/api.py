@@ -158,9 +158,7 @@ def cancel(booking_id: int) -> Response:
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
         message = "expectedRefund must be a whole number of kobo."
         raise ValidationError(message, details={"expectedRefund": message})
-    user = api_user()
-    queries.booking_by_id(booking_id, user)
-    result = cancel_booking(user.id, booking_id, expected)
+    result = cancel_booking(api_user().id, booking_id, expected)  # it checks ownership
     refund = (
         {
             "refundId": result.refund_id,

@@ -9,20 +9,20 @@ refund rows are created in the same transaction (paid by the refund job) and pas
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, end_hold, locked_booking
+from webapp.booking.services import busy_is_polite, end_hold, free_seats, locked_booking
 from webapp.database import begin_write
 from webapp.errors import ConflictError, NotFoundError
 from webapp.extensions import db
 from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, PaymentStatus, Refund, RefundReason
 from webapp.payments.refunds import request_refund
-from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus
+from webapp.trips.models import SeatStatus, Trip, TripStatus
 
 BPS = 10_000
 
@@ -103,7 +103,7 @@ def _cancel(
             code="QUOTE_CHANGED",
             details={"refundAmount": quote.refund_amount},
         )
-    _free_booked_seats(booking)
+    free_seats(booking.id, SeatStatus.BOOKED)
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = "PASSENGER_CANCELLED"
     booking.updated_at = now
@@ -161,7 +161,7 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
         booking = locked_booking(booking_id)
         assert booking is not None
         if booking.status == BookingStatus.CONFIRMED:
-            _free_booked_seats(booking)
+            free_seats(booking.id, SeatStatus.BOOKED)
             booking.status = BookingStatus.CANCELLED
             booking.cancel_reason = "TRIP_CANCELLED"
             booking.updated_at = now
@@ -196,21 +196,6 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
     db.session.commit()
     seat_cache.forget(trip_id)
     return counts
-
-
-def _free_booked_seats(booking: Booking) -> None:
-    db.session.execute(
-        select(TripSeat.id)
-        .where(TripSeat.booking_id == booking.id)
-        .order_by(TripSeat.label)
-        .with_for_update()
-    )
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.BOOKED)
-        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _paying_payment(booking: Booking) -> Payment:

@@ -24,7 +24,8 @@ from webapp.extensions import db
 from webapp.gateways import payment_gateway
 from webapp.gateways.base import CheckoutRequest, GatewayError
 from webapp.payments.details import read_passengers
-from webapp.payments.models import Payment, PaymentStatus
+from webapp.payments.models import Payment
+from webapp.payments.verification import fail_payment
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,6 @@ def _close_unstarted(payment_id: int) -> None:
     """The gateway never gave us a page, so nobody can pay this attempt: close it."""
     begin_write()
     payment = db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
-    if payment is not None and payment.status == PaymentStatus.PENDING:
-        payment.status = PaymentStatus.FAILED
-        payment.failure_reason = "CHECKOUT_UNAVAILABLE"
-        payment.updated_at = clock.now()
-        audit.record(
-            "payment.failed", "payment", payment.id, actor="system", reason="CHECKOUT_UNAVAILABLE"
-        )
+    if payment is not None:
+        fail_payment(payment, "CHECKOUT_UNAVAILABLE", None, clock.now(), "system")
     db.session.commit()

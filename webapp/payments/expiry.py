@@ -14,22 +14,18 @@ from sqlalchemy import select
 from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
-from webapp.booking.models import Booking, BookingStatus
+from webapp.booking.models import BookingStatus
+from webapp.booking.queries import dead_holds
 from webapp.booking.services import busy_is_polite, end_hold, locked_booking
 from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.payments.models import Payment, PaymentStatus
-from webapp.payments.verification import settle_payment
+from webapp.payments.verification import fail_payment, settle_payment
 
 
 def expire_unpaid_checkouts(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
     moment = now or clock.now()
-    candidates = db.session.scalars(
-        select(Booking.id)
-        .where(Booking.status == BookingStatus.PENDING_PAYMENT, Booking.hold_expires_at <= moment)
-        .order_by(Booking.hold_expires_at)
-        .limit(limit)
-    ).all()
+    candidates = dead_holds(BookingStatus.PENDING_PAYMENT, moment, limit)
     db.session.rollback()
     counts = {"expired_checkouts": 0, "confirmed_late": 0, "gateway_unsure": 0}
     for booking_id in candidates:
@@ -66,12 +62,7 @@ def _expire(booking_id: int, now: datetime) -> str:
         )
     ).all()
     for payment in still_pending:  # the gateway knows no attempt: nobody paid this one
-        payment.status = PaymentStatus.FAILED
-        payment.failure_reason = "ABANDONED"
-        payment.updated_at = now
-        audit.record(
-            "payment.failed", "payment", payment.id, actor="job:expire-seats", reason="ABANDONED"
-        )
+        fail_payment(payment, "ABANDONED", None, now, "job:expire-seats")
     end_hold(booking, BookingStatus.EXPIRED, now)
     audit.record("booking.expired", "booking", booking.id, actor="job:expire-seats")
     trip_id = booking.trip_id

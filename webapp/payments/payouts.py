@@ -122,7 +122,6 @@ def _claim(refund_id: int, now: datetime) -> tuple[int, str, int, str | None, in
             Refund.amount,
             Refund.gateway_refund_id,
             Refund.attempts,
-            Refund.status,
         )
         .join(Payment, Payment.id == Refund.payment_id)
         .where(Refund.id == refund_id)

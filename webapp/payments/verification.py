@@ -21,7 +21,7 @@ from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, locked_booking
+from webapp.booking.services import busy_is_polite, free_seats, locked_booking
 from webapp.database import begin_write
 from webapp.errors import NotFoundError
 from webapp.extensions import db
@@ -99,7 +99,7 @@ def apply_verified_payment(
             got_tx_ref=verified.tx_ref,
         )
     elif verified.status == "failed":
-        _fail(payment, "DECLINED", verified, now, actor)
+        fail_payment(payment, "DECLINED", verified, now, actor)
     elif verified.successful and not _already_applied(payment, verified):
         _apply_success(booking, payment, verified, now, actor)
     result = Settled(payment.status, booking.status, True)
@@ -137,11 +137,11 @@ def _apply_success(
     payment.verified_at = now
     payment.updated_at = now
     if verified.currency != payment.currency:
-        _fail(payment, "WRONG_CURRENCY", verified, now, actor)
+        fail_payment(payment, "WRONG_CURRENCY", verified, now, actor)
         request_refund(payment, verified.amount, RefundReason.WRONG_CURRENCY, verified.currency)
         return
     if verified.amount < payment.amount:
-        _fail(payment, "UNDERPAYMENT", verified, now, actor)
+        fail_payment(payment, "UNDERPAYMENT", verified, now, actor)
         request_refund(payment, verified.amount, RefundReason.UNDERPAYMENT)
         return
     payment.status = PaymentStatus.SUCCESSFUL
@@ -219,12 +219,7 @@ def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
         queue_notification("booking-confirmed", booking, f"Booking {booking.reference} confirmed")
         return True
     # Lost: free whatever this booking still holds and close it.
-    db.session.execute(
-        update(TripSeat)
-        .where(ours)
-        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    free_seats(booking.id, SeatStatus.HELD)
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = "SEATS_LOST"
     booking.updated_at = now
@@ -232,7 +227,7 @@ def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
     return False
 
 
-def _fail(
+def fail_payment(
     payment: Payment, reason: str, verified: VerifiedTransaction | None, now: datetime, actor: str
 ) -> None:
     """PENDING → FAILED. Money that arrived but cannot be accepted (wrong amount or currency)
@@ -265,7 +260,7 @@ def _close_unpaid(payment_id: int, customer_said: str, actor: str) -> Settled:
             payment.updated_at = now
             audit.record("payment.cancelled", "payment", payment.id, actor=actor)
         else:
-            _fail(payment, "ABANDONED", None, now, actor)
+            fail_payment(payment, "ABANDONED", None, now, actor)
     result = Settled(payment.status, booking.status, True)
     db.session.commit()
     return result

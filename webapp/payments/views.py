@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from webapp import clock
-from webapp.booking.models import BookingStatus
+from webapp.booking.models import Booking, BookingStatus
 from webapp.errors import DomainError
 from webapp.extensions import limiter
 from webapp.idempotency.http import idempotent, new_form_key
@@ -40,10 +40,8 @@ def checkout_limit_key() -> str:
 @login_required
 def details(reference: str) -> Response | str | tuple[str, int]:
     booking = queries.booking_for(reference, current_user)
-    if booking.status == BookingStatus.CONFIRMED:
-        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
-    if not booking.is_live_hold(clock.now()):
-        return _hold_gone(booking)
+    if (elsewhere := _not_payable(booking)) is not None:
+        return elsewhere
     errors: dict = {}
     message = None
     if request.method == "POST":
@@ -72,10 +70,8 @@ def details(reference: str) -> Response | str | tuple[str, int]:
 @login_required
 def summary(reference: str) -> Response | str | tuple[str, int]:
     booking = queries.booking_for(reference, current_user)
-    if booking.status == BookingStatus.CONFIRMED:
-        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
-    if not booking.is_live_hold(clock.now()):
-        return _hold_gone(booking)
+    if (elsewhere := _not_payable(booking)) is not None:
+        return elsewhere
     if not booking.contact_email or any(not s.passenger_name for s in booking.seats):
         return redirect(url_for("payments.details", reference=booking.reference), 303)
     return render_template(
@@ -138,5 +134,10 @@ def _status_context(payment_id: int) -> dict:
     }
 
 
-def _hold_gone(booking: object) -> tuple[str, int]:
-    return render_template("payments/hold_gone.html", booking=booking), 409
+def _not_payable(booking: Booking) -> Response | tuple[str, int] | None:
+    """Where to go instead of checkout: the ticket once paid, an explanation once the hold died."""
+    if booking.status == BookingStatus.CONFIRMED:
+        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
+    if not booking.is_live_hold(clock.now()):
+        return render_template("payments/hold_gone.html", booking=booking), 409
+    return None
