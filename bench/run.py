@@ -102,6 +102,7 @@ def make_tokens(count: int) -> list[tuple[dict, dict]]:
             "token_hash": hashlib.sha256(plain.encode()).hexdigest(),
             "prefix": plain[:10],
             "created_at": clock.now(),
+            "last_used_at": clock.now(),
             "plain": plain,
         }
         rows.append((user, token))

@@ -153,3 +153,26 @@ def test_ten_concurrent_requests_with_one_key_hold_once(race_site: RaceSite) -> 
     bookings = race_site.sql("SELECT COUNT(*) FROM bookings WHERE trip_id = :t", t=trip)
     assert bookings == [(1,)]
     assert_no_seat_has_two_holders(race_site, trip)
+
+
+def test_one_passenger_racing_for_six_seats_gets_no_more_holds_than_allowed(
+    race_site: RaceSite,
+) -> None:
+    trip = race_site.trip()  # 6 seats, one request each, all from the same passenger
+    [headers] = race_site.passengers(1)
+    labels = ["1A", "1B", "1C", "2A", "2B", "2C"]
+    allowed = race_site.app.config["MAX_ACTIVE_HOLDS_PER_USER"]
+
+    responses = race(len(labels), lambda i, s: reserve(race_site, s, headers, trip, [labels[i]]))
+
+    assert all(isinstance(r, requests.Response) for r in responses), responses
+    codes = Counter(
+        "won" if r.status_code == 201 else r.json()["code"] for r in responses if r is not None
+    )
+    assert codes["won"] == allowed, codes
+    assert set(codes) <= {"won", "HOLD_LIMIT_REACHED", "BUSY_RETRY"}, codes
+    live = race_site.sql(
+        "SELECT COUNT(*) FROM bookings WHERE trip_id = :t AND status = 'HELD'", t=trip
+    )
+    assert live == [(allowed,)]
+    assert_no_seat_has_two_holders(race_site, trip)

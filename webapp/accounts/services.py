@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
@@ -112,15 +112,19 @@ def revoke_api_token(user_id: int, token_id: int) -> None:
     db.session.commit()
 
 
+# Every API request runs this, so it is built once.
+_TOKEN_AND_OWNER = (
+    select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_api_token(plain: str) -> User | None:
     """The active owner of a live token, or None. Notes the last use at a coarse resolution."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    row = db.session.execute(
-        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(plain))
-    ).first()
+    row = db.session.execute(_TOKEN_AND_OWNER, {"token_hash": _digest(plain)}).first()
     if row is None:
         return None
     token_id, revoked_at, last_used_at, user = row

@@ -9,6 +9,8 @@ from webapp import clock
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 
+_INSERT = insert(AuditEvent.__table__)  # built once; every audited change runs it
+
 
 def record(
     action: str,
@@ -20,13 +22,14 @@ def record(
     **data: Any,
 ) -> None:
     db.session.connection().execute(
-        insert(AuditEvent.__table__).values(
-            occurred_at=clock.now(),
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            actor_user_id=actor_user_id,
-            actor=actor,
-            data=data,
-        )
+        _INSERT,
+        {
+            "occurred_at": clock.now(),
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "actor_user_id": actor_user_id,
+            "actor": actor,
+            "data": data,
+        },
     )

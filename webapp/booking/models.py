@@ -113,6 +113,6 @@ class BookingSeat(db.Model):
     )
 
 
-def hold_is_live(now: datetime) -> ColumnElement[bool]:
+def hold_is_live(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL for "this booking's hold is alive now": the same rule as `Booking.is_live_hold`."""
     return and_(Booking.status.in_(HOLDING_STATUSES), Booking.hold_expires_at > now)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
@@ -37,7 +37,7 @@ from webapp.booking.models import (
     hold_is_live,
 )
 from webapp.booking.rules import HoldRules
-from webapp.database import begin_write, is_lock_contention
+from webapp.database import UTCDateTime, begin_write, is_lock_contention
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
@@ -118,23 +118,103 @@ class _TripFacts:
     cancellation_policy: list[dict]
 
 
+# The statements of a hold, built once with bound parameters. Building a SELECT costs more
+# Python than running it, and every hold runs all of these, so only their parameters change.
+_NOW = bindparam("now", type_=UTCDateTime())
+_TRIP_ID = bindparam("for_trip", type_=Integer())
+_LABELS = bindparam("labels", expanding=True, type_=String())
+_bookings = Booking.__table__
+_seats = TripSeat.__table__
+
+# The trip's facts, joined to whichever of the wanted seats exist (one round trip).
+_TRIP_AND_WANTED_SEATS = (
+    select(
+        Trip.status,
+        Trip.departs_at,
+        Trip.fare_amount,
+        Trip.currency,
+        Operator.cancellation_policy,
+        TripSeat.label,
+        case((seat_is_free(_NOW), 1), else_=0),
+    )
+    .join(Operator, Operator.id == Trip.operator_id)
+    .outerjoin(TripSeat, and_(TripSeat.trip_id == Trip.id, TripSeat.label.in_(_LABELS)))
+    .where(Trip.id == _TRIP_ID)
+)
+
+# The holder's row, locked so that their holds are counted one request at a time.
+_LOCK_HOLDER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+
+# The booking, inserted only while the holder is under the live-hold limit. It runs after
+# _LOCK_HOLDER, so on PostgreSQL it counts with a snapshot taken after the lock was granted.
+_HOLD_COLUMNS = (
+    "reference",
+    "user_id",
+    "trip_id",
+    "status",
+    "hold_started_at",
+    "hold_expires_at",
+    "fare_subtotal",
+    "service_fee",
+    "total_amount",
+    "currency",
+    "cancellation_policy",
+    "created_at",
+    "updated_at",
+)
+_live_holds_of_holder = (
+    select(func.count())
+    .select_from(_bookings)
+    .where(_bookings.c.user_id == bindparam("user_id"), hold_is_live(_NOW))
+    .scalar_subquery()
+)
+_INSERT_HOLD_UNDER_LIMIT = (
+    insert(_bookings)
+    .from_select(
+        _HOLD_COLUMNS,
+        select(*(bindparam(name, type_=_bookings.c[name].type) for name in _HOLD_COLUMNS)).where(
+            _live_holds_of_holder < bindparam("max_live_holds")
+        ),
+    )
+    .returning(_bookings.c.id)
+)
+
+# The claim: lock the wanted rows in label order, then take only those free right now, and only
+# while the trip is still on sale. The row count says whether every seat was won.
+_CLAIM_FREE_SEATS = (
+    update(_seats)
+    .where(
+        _seats.c.id.in_(
+            select(TripSeat.id)
+            .where(TripSeat.trip_id == _TRIP_ID, TripSeat.label.in_(_LABELS))
+            .order_by(TripSeat.label)
+            .with_for_update()
+        ),
+        seat_is_free(_NOW),
+        select(Trip.id)
+        .where(
+            Trip.id == _TRIP_ID,
+            Trip.status == TripStatus.SCHEDULED,
+            Trip.departs_at > bindparam("sales_close_at", type_=UTCDateTime()),
+        )
+        .exists(),
+    )
+    .values(
+        status=SeatStatus.HELD,
+        booking_id=bindparam("holder_booking_id"),
+        hold_expires_at=bindparam("hold_until", type_=UTCDateTime()),
+    )
+    .returning(_seats.c.id, _seats.c.label)
+)
+
+_INSERT_BOOKING_SEATS = insert(BookingSeat.__table__)
+
+
 def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: datetime) -> _TripFacts:
     """Refuse, without taking any lock, what is certain to fail: no such trip or seat, sales
     closed, a seat visibly taken. This read never grants a seat; the UPDATE in `_hold` does."""
-    # One round trip: the trip's facts, joined to whichever of the wanted seats exist.
     rows = db.session.execute(
-        select(
-            Trip.status,
-            Trip.departs_at,
-            Trip.fare_amount,
-            Trip.currency,
-            Operator.cancellation_policy,
-            TripSeat.label,
-            case((seat_is_free(now), 1), else_=0),
-        )
-        .join(Operator, Operator.id == Trip.operator_id)
-        .outerjoin(TripSeat, and_(TripSeat.trip_id == Trip.id, TripSeat.label.in_(wanted)))
-        .where(Trip.id == trip_id)
+        _TRIP_AND_WANTED_SEATS, {"for_trip": trip_id, "labels": wanted, "now": now}
     ).all()
     if not rows:
         raise NotFoundError("We could not find that trip.")
@@ -157,21 +237,8 @@ def _hold(
     user_id: int, trip: _TripFacts, wanted: list[str], rules: HoldRules, now: datetime
 ) -> HoldReceipt:
     begin_write()
-    # Lock the user's row while counting their live holds, so the limit cannot be raced.
-    live_holds = (
-        select(func.count(Booking.id))
-        .where(Booking.user_id == user_id, hold_is_live(now))
-        .scalar_subquery()
-    )
-    count = db.session.execute(
-        select(live_holds).select_from(User).where(User.id == user_id).with_for_update(of=User)
-    ).scalar_one()
-    if count >= rules.max_live_holds:
-        raise HoldLimitError(
-            f"You already have {rules.max_live_holds} seat holds waiting for payment. "
-            "Pay for one or release it first."
-        )
-
+    connection = db.session.connection()
+    connection.execute(_LOCK_HOLDER, {"user_id": user_id})
     seats = len(wanted)
     expires_at = min(now + rules.hold, trip.departs_at)
     amounts = {
@@ -180,47 +247,40 @@ def _hold(
         "total_amount": (trip.fare_amount + rules.service_fee_per_seat) * seats,
     }
     reference = _new_reference()
-    connection = db.session.connection()
     booking_id = connection.execute(
-        insert(Booking.__table__)
-        .values(
-            reference=reference,
-            user_id=user_id,
-            trip_id=trip.id,
-            status=BookingStatus.HELD,
-            hold_started_at=now,
-            hold_expires_at=expires_at,
-            currency=trip.currency,
-            cancellation_policy=trip.cancellation_policy,
-            created_at=now,
-            updated_at=now,
+        _INSERT_HOLD_UNDER_LIMIT,
+        {
+            "reference": reference,
+            "user_id": user_id,
+            "trip_id": trip.id,
+            "status": BookingStatus.HELD,
+            "hold_started_at": now,
+            "hold_expires_at": expires_at,
+            "currency": trip.currency,
+            "cancellation_policy": trip.cancellation_policy,
+            "created_at": now,
+            "updated_at": now,
+            "now": now,
+            "max_live_holds": rules.max_live_holds,
             **amounts,
+        },
+    ).scalar()
+    if booking_id is None:
+        raise HoldLimitError(
+            f"You already have {rules.max_live_holds} seat holds waiting for payment. "
+            "Pay for one or release it first."
         )
-        .returning(Booking.__table__.c.id)
-    ).scalar_one()
 
-    # The claim: lock the wanted rows in label order, then take only those free right now.
-    in_order = (
-        select(TripSeat.id)
-        .where(TripSeat.trip_id == trip.id, TripSeat.label.in_(wanted))
-        .order_by(TripSeat.label)
-        .with_for_update()
-    )
-    still_on_sale = (
-        select(Trip.id)
-        .where(
-            Trip.id == trip.id,
-            Trip.status == TripStatus.SCHEDULED,
-            Trip.departs_at > now + timedelta(minutes=rules.sales_cutoff_minutes),
-        )
-        .exists()
-    )
-    seats_table = TripSeat.__table__
     claimed = connection.execute(
-        update(seats_table)
-        .where(seats_table.c.id.in_(in_order), seat_is_free(now), still_on_sale)
-        .values(status=SeatStatus.HELD, booking_id=booking_id, hold_expires_at=expires_at)
-        .returning(seats_table.c.id, seats_table.c.label)
+        _CLAIM_FREE_SEATS,
+        {
+            "for_trip": trip.id,
+            "labels": wanted,
+            "now": now,
+            "sales_close_at": now + timedelta(minutes=rules.sales_cutoff_minutes),
+            "holder_booking_id": booking_id,
+            "hold_until": expires_at,
+        },
     ).all()
     if len(claimed) != seats:
         db.session.rollback()
@@ -228,7 +288,7 @@ def _hold(
         raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
 
     connection.execute(
-        insert(BookingSeat.__table__),
+        _INSERT_BOOKING_SEATS,
         [
             {"booking_id": booking_id, "trip_seat_id": seat_id, "label": label}
             for seat_id, label in claimed

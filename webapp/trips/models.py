@@ -133,8 +133,9 @@ def is_on_sale(status: str, departs_at: datetime, cutoff_minutes: int, now: date
     return status == TripStatus.SCHEDULED and now < departs_at - timedelta(minutes=cutoff_minutes)
 
 
-def seat_is_free(now: datetime) -> ColumnElement[bool]:
-    """SQL for "this seat can be taken now": available, or held by a hold that has died."""
+def seat_is_free(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL for "this seat can be taken now": available, or held by a hold that has died.
+    `now` may be a bound parameter, for statements built once and run many times."""
     return or_(
         TripSeat.status == SeatStatus.AVAILABLE,
         and_(TripSeat.status == SeatStatus.HELD, TripSeat.hold_expires_at <= now),
