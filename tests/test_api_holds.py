@@ -335,3 +335,4 @@ def test_hold_rate_limit_answers_429_json(app: Flask, client: FlaskClient, auth:
 
     assert [r.status_code for r in responses] == [422, 422, 429]
     assert_api_error(responses[2], 429, "RATE_LIMITED")
+    assert 1 <= int(responses[2].headers["Retry-After"]) <= 60  # when the minute's window ends

@@ -5,6 +5,8 @@ page for the browser and to `{"error", "code", "statusCode", "details"}` under `
 """
 
 import logging
+import math
+import time
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -102,6 +104,18 @@ def error_response(
     return page, status
 
 
+def _seconds_until_limit_resets() -> int:
+    """For Retry-After on a 429. Only a refused request asks: rate-limit headers are not sent on
+    every answer, which would cost every limited request another round trip to Redis."""
+    from webapp.extensions import limiter
+
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    window = breached.limit.get_expiry()
+    return min(window, max(1, math.ceil(breached.reset_at - time.time())))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
@@ -126,6 +140,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             body, code = response
             return body, code, {"Allow": ", ".join(error.valid_methods)}  # type: ignore[attr-defined]
+        if status == 429:
+            body, code = response
+            return body, code, {"Retry-After": str(_seconds_until_limit_resets())}
         return response
 
     @app.errorhandler(Exception)
