@@ -1,5 +1,6 @@
 """People who use Roadpass, and the personal API tokens they hold."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -43,6 +44,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    """Who sent an API request: the few facts endpoints need, read without loading a User."""
+
+    id: int
+    email: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
 
 class ApiToken(db.Model):

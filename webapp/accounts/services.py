@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import clock
-from webapp.accounts.models import ApiToken, Role, User
+from webapp.accounts.models import ApiCaller, ApiToken, Role, User
 from webapp.accounts.passwords import (
     DUMMY_HASH,
     check_password_strength,
@@ -114,26 +114,34 @@ def revoke_api_token(user_id: int, token_id: int) -> None:
 
 # Every API request runs this, so it is built once.
 _TOKEN_AND_OWNER = (
-    select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User)
+    select(
+        ApiToken.id,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        User.id,
+        User.email,
+        User.role,
+        User.is_active,
+    )
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
 
-def user_for_api_token(plain: str) -> User | None:
+def caller_for_api_token(plain: str) -> ApiCaller | None:
     """The active owner of a live token, or None. Notes the last use at a coarse resolution."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    row = db.session.execute(_TOKEN_AND_OWNER, {"token_hash": _digest(plain)}).first()
+    row = db.session.connection().execute(_TOKEN_AND_OWNER, {"token_hash": _digest(plain)}).first()
     if row is None:
         return None
-    token_id, revoked_at, last_used_at, user = row
-    if revoked_at is not None or not user.is_active:
+    token_id, revoked_at, last_used_at, user_id, email, role, is_active = row
+    if revoked_at is not None or not is_active:
         return None
     now = clock.now()
     if last_used_at is None or now - last_used_at > TOKEN_LAST_USED_RESOLUTION:
         _note_token_use(token_id, now)
-    return user
+    return ApiCaller(user_id, email, role)
 
 
 def _note_token_use(token_id: int, now: datetime) -> None:

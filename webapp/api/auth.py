@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from webapp.accounts.models import User
-from webapp.accounts.services import user_for_api_token
+from webapp.accounts.models import ApiCaller
+from webapp.accounts.services import caller_for_api_token
 from webapp.errors import AuthenticationError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,18 +22,18 @@ def token_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def authenticate_request() -> User:
+def authenticate_request() -> ApiCaller:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError(
             "Send your API token as 'Authorization: Bearer <token>'.", code="UNAUTHENTICATED"
         )
-    user = user_for_api_token(token.strip())
-    if user is None:
+    caller = caller_for_api_token(token.strip())
+    if caller is None:
         raise AuthenticationError("That API token is unknown or revoked.", code="INVALID_TOKEN")
-    return user
+    return caller
 
 
-def api_user() -> User:
+def api_user() -> ApiCaller:
     return g.api_user

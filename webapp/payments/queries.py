@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from webapp.accounts.models import User
+from webapp.accounts.models import ApiCaller, User
 from webapp.booking.models import Booking
 from webapp.errors import NotFoundError
 from webapp.extensions import db
@@ -11,11 +11,11 @@ from webapp.payments.models import Payment, Refund
 NOT_FOUND = "We could not find that booking."
 
 
-def _may_see(owner_id: int, viewer: User, *, admins_too: bool) -> bool:
+def _may_see(owner_id: int, viewer: User | ApiCaller, *, admins_too: bool) -> bool:
     return owner_id == viewer.id or (admins_too and viewer.is_admin)
 
 
-def booking_for(reference: str, viewer: User, *, admins_too: bool = False) -> Booking:
+def booking_for(reference: str, viewer: User | ApiCaller, *, admins_too: bool = False) -> Booking:
     """The booking with this reference if the viewer may see it; 404 otherwise, so a stranger
     cannot even learn that the reference exists."""
     booking = db.session.scalar(select(Booking).where(Booking.reference == reference[:12]))
@@ -24,21 +24,21 @@ def booking_for(reference: str, viewer: User, *, admins_too: bool = False) -> Bo
     return booking
 
 
-def booking_by_id(booking_id: int, viewer: User) -> Booking:
+def booking_by_id(booking_id: int, viewer: User | ApiCaller) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.user_id != viewer.id:
         raise NotFoundError(NOT_FOUND)
     return booking
 
 
-def payment_for(payment_id: int, viewer: User) -> Payment:
+def payment_for(payment_id: int, viewer: User | ApiCaller) -> Payment:
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.user_id != viewer.id:
         raise NotFoundError("We could not find that payment.")
     return payment
 
 
-def payment_by_tx_ref(tx_ref: str, viewer: User) -> Payment:
+def payment_by_tx_ref(tx_ref: str, viewer: User | ApiCaller) -> Payment:
     payment = db.session.scalar(select(Payment).where(Payment.tx_ref == tx_ref[:64]))
     if payment is None or payment.user_id != viewer.id:
         raise NotFoundError("We could not find that payment.")
