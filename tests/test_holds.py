@@ -1,15 +1,19 @@
 """The hold service of SPEC §3, on PostgreSQL and SQLite."""
 
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from tests.factories import create_booked_seats, create_trip, create_user, held
 from webapp import clock
 from webapp.audit.models import AuditEvent
+from webapp.booking import seat_cache
 from webapp.booking.errors import (
     HoldLimitError,
     HoldNotActiveError,
@@ -308,3 +312,89 @@ def test_a_dead_hold_cannot_be_extended(app: Flask, travel) -> None:
 
     with pytest.raises(HoldNotActiveError):
         extend_hold_for_payment(booking, clock.now(), HoldRules.current())
+
+
+@pytest.fixture
+def seat_cache_on(app: Flask) -> Iterator[None]:
+    """Seat rows cached per process, as served (the suite runs with the cache off)."""
+    seat_cache.clear()
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
+    yield
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+    seat_cache.clear()
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+@both_databases
+def test_after_a_refusal_the_next_passenger_is_refused_without_a_query(
+    app: Flask, seat_cache_on: None
+) -> None:
+    trip = create_trip()
+    first, second, third = create_user().id, create_user().id, create_user().id
+    held(first, trip.id, ["1A"])
+    with pytest.raises(SeatsUnavailableError):
+        hold_seats(second, trip.id, ["1A"])  # asked the database, and remembered the answer
+
+    with statements_run() as statements, pytest.raises(SeatsUnavailableError) as refused:
+        hold_seats(third, trip.id, ["1B", "1A"])
+    granted = hold_seats(third, trip.id, ["1B"])  # a free seat is still the database's to give
+
+    assert statements == []
+    assert refused.value.details == {"seatNumbers": ["1A"]}
+    assert granted.seat_labels == ("1B",)
+    assert seats_of(trip.id)["1B"] == ("held", granted.booking_id)
+
+
+@both_databases
+def test_a_remembered_refusal_ends_with_the_hold_it_saw(
+    app: Flask, seat_cache_on: None, travel
+) -> None:
+    trip = create_trip()
+    held(create_user().id, trip.id, ["1A"])
+    with pytest.raises(SeatsUnavailableError):
+        hold_seats(create_user().id, trip.id, ["1A"])
+
+    travel(timedelta(minutes=app.config["SEAT_HOLD_MINUTES"], seconds=1))
+    late = hold_seats(create_user().id, trip.id, ["1A"])  # the cached rows carry the expiry
+
+    assert late.seat_labels == ("1A",)
+
+
+@both_databases
+def test_a_seat_freed_by_another_process_is_offered_again_within_the_cache_age(
+    app: Flask, seat_cache_on: None
+) -> None:
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 0.3
+    trip = create_trip()
+    holder = held(create_user().id, trip.id, ["1A"])
+    with pytest.raises(SeatsUnavailableError):
+        hold_seats(create_user().id, trip.id, ["1A"])
+    # Released behind this process's back, as by another worker: no cache entry is dropped.
+    db.session.execute(
+        update(TripSeat)
+        .where(TripSeat.booking_id == holder.id)
+        .values(status="available", booking_id=None, hold_expires_at=None)
+    )
+    db.session.execute(update(Booking).where(Booking.id == holder.id).values(status="CANCELLED"))
+    db.session.commit()
+    latecomer = create_user().id
+
+    with pytest.raises(SeatsUnavailableError):
+        hold_seats(latecomer, trip.id, ["1A"])  # still remembered as taken
+    time.sleep(0.35)
+    granted = hold_seats(latecomer, trip.id, ["1A"])
+
+    assert granted.seat_labels == ("1A",)

@@ -7,6 +7,7 @@ import random
 import uuid
 from collections import Counter
 
+import pytest
 import requests
 
 from tests.concurrency.conftest import RaceSite, race
@@ -71,7 +72,16 @@ def outcome(response: object) -> str:
     return code
 
 
-def test_sixty_clients_race_for_one_seat(race_site: RaceSite) -> None:
+@pytest.mark.parametrize("cache_seconds", [0, 1], ids=["seat-cache-off", "seat-cache-on"])
+def test_sixty_clients_race_for_one_seat(race_site: RaceSite, cache_seconds: float) -> None:
+    race_site.app.config["SEAT_STATE_CACHE_SECONDS"] = cache_seconds  # on, as served
+    try:
+        _race_for_one_seat(race_site)
+    finally:
+        race_site.app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+
+
+def _race_for_one_seat(race_site: RaceSite) -> None:
     trip = race_site.trip()
     passengers = race_site.passengers(CLIENTS)
 

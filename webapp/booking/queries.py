@@ -73,15 +73,38 @@ def seat_states(
     on_sale = is_on_sale(trip_status, departs_at, cutoff_minutes, now)
     seats = {}
     for label, status, expires, holder, _, _ in rows:
-        if status == SeatStatus.HELD and expires is not None and expires <= now:
-            state, mine = SeatStatus.AVAILABLE, False
-        else:
-            state = status
-            mine = state != SeatStatus.AVAILABLE and viewer_id is not None and holder == viewer_id
+        state = _state_at(status, expires, now)
+        mine = state != SeatStatus.AVAILABLE and viewer_id is not None and holder == viewer_id
         seats[label] = SeatState(label, state, mine)
     fingerprint = "|".join(f"{s.label}:{s.state}:{int(s.mine)}" for s in seats.values())
     digest = hashlib.sha256(f"{int(on_sale)}|{fingerprint}".encode()).hexdigest()[:32]
     return SeatStates(trip_id, on_sale, seats, f'"{digest}"')
+
+
+def _state_at(status: str, hold_expires_at: datetime | None, now: datetime) -> str:
+    """A seat's state with lazy expiry: a hold past its expiry reads as available."""
+    if status == SeatStatus.HELD and hold_expires_at is not None and hold_expires_at <= now:
+        return SeatStatus.AVAILABLE
+    return status
+
+
+def seen_taken(trip_id: int, labels: list[str], now: datetime) -> list[str]:
+    """Those of `labels` that this process's cached rows show held or booked now; none when it
+    has no fresh rows for the trip. For refusing a hold at once, never for granting one."""
+    rows = seat_cache.cached_rows(trip_id)
+    if rows is None:
+        return []
+    taken = {
+        label
+        for label, status, expires, *_ in rows
+        if _state_at(status, expires, now) != SeatStatus.AVAILABLE
+    }
+    return [label for label in labels if label in taken]
+
+
+def remember_seat_rows(trip_id: int, max_age: float) -> None:
+    """Reload the trip's rows into this process's cache (after a hold lost a seat here)."""
+    seat_cache.reload(trip_id, lambda: _seat_rows(trip_id), max_age)
 
 
 @dataclass(frozen=True)

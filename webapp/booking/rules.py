@@ -15,6 +15,7 @@ class HoldRules:
     max_live_holds: int
     sales_cutoff_minutes: int
     service_fee_per_seat: int
+    seat_cache_seconds: float  # how long a process may remember seats it saw taken
 
     @classmethod
     def current(cls) -> "HoldRules":
@@ -27,4 +28,5 @@ class HoldRules:
             max_live_holds=config["MAX_ACTIVE_HOLDS_PER_USER"],
             sales_cutoff_minutes=config["SALES_CUTOFF_MINUTES"],
             service_fee_per_seat=config["SERVICE_FEE_PER_SEAT"],
+            seat_cache_seconds=config["SEAT_STATE_CACHE_SECONDS"],
         )

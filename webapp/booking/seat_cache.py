@@ -1,11 +1,15 @@
-"""A short-lived, per-process cache of each trip's seat rows, for the polling path only.
+"""A short-lived, per-process cache of each trip's seat rows, for polls and for quick refusals.
 
 Every open seat map asks every few seconds whether anything changed. Without this, each of those
 questions is a database query; with it, a process answers from rows at most
 SEAT_STATE_CACHE_SECONDS old. Lazy expiry is still applied at read time (the rows carry each
 hold's expiry), and this process's own writes drop the trip's entry at once, so only a change
-made by another process can be seen up to that many seconds late. Holding seats never reads
-from here: the database decides.
+made by another process can be seen up to that many seconds late.
+
+A hold may be refused from here when the rows show a wanted seat taken (a rush of passengers
+on one seat then costs the database one read per process, not one per passenger); at worst a
+seat freed by another process within those seconds is refused, as the passenger's own seat map
+still shows it taken. A hold is never granted from here: the database decides.
 """
 
 import threading
@@ -17,32 +21,53 @@ from webapp.extensions import db
 
 MAX_ENTRIES = 5000
 
-_entries: dict[tuple[str, int], tuple[float, Any]] = {}
+_entries: dict[tuple[object, int], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
 
-def _key(trip_id: int) -> tuple[str, int]:
-    return (db.engine.url.render_as_string(hide_password=True), trip_id)
+def _key(trip_id: int) -> tuple[object, int]:
+    return (db.engine.url, trip_id)
 
 
 def rows_for(trip_id: int, load: Callable[[], Any], max_age: float) -> Any:
     """The trip's cached rows if younger than `max_age` seconds, else freshly loaded ones."""
     if max_age <= 0:
         return load()
-    key = _key(trip_id)
-    now = time.monotonic()
-    entry = _entries.get(key)
-    if entry is not None and entry[0] > now:
+    rows = cached_rows(trip_id)
+    if rows is None:
+        rows = load()
+        _store(trip_id, rows, max_age)
+    return rows
+
+
+def cached_rows(trip_id: int) -> Any | None:
+    """The trip's rows if this process holds fresh ones; never loads."""
+    entry = _entries.get(_key(trip_id))
+    if entry is not None and entry[0] > time.monotonic():
         return entry[1]
-    rows = load()
+    return None
+
+
+def reload(trip_id: int, load: Callable[[], Any], max_age: float) -> None:
+    """Replace the trip's rows with freshly loaded ones, after this process saw them change."""
+    if max_age > 0:
+        _store(trip_id, load(), max_age)
+
+
+def _store(trip_id: int, rows: Any, max_age: float) -> None:
     with _lock:
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()  # crude but bounded; a full refill costs one query per trip
-        _entries[key] = (now + max_age, rows)
-    return rows
+        _entries[_key(trip_id)] = (time.monotonic() + max_age, rows)
 
 
 def forget(trip_id: int) -> None:
     """Drop a trip's rows after this process changed its seats."""
     with _lock:
         _entries.pop(_key(trip_id), None)
+
+
+def clear() -> None:
+    """Drop every trip's rows (tests that switch the cache on start from nothing)."""
+    with _lock:
+        _entries.clear()

@@ -6,7 +6,8 @@ count says whether every requested seat was won; on a shortfall the transaction 
 hold is all or nothing. On PostgreSQL that same statement first locks the rows in label order
 (no deadlock between overlapping requests; a lock wait is bounded by the connection's
 lock_timeout); on SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE).
-Requests that are certain to fail are refused by a plain read before any lock is taken.
+Requests that are certain to fail are refused by a plain read before any lock is taken, or,
+when this process saw the seats taken moments ago, from its seat cache (see seat_cache).
 """
 
 import secrets
@@ -98,15 +99,22 @@ def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt
     rules = HoldRules.current()
     wanted = normalise_labels(labels, rules.max_seats)
     now = clock.now()
-    trip = _refuse_early(trip_id, wanted, rules, now)
-    for _ in range(REFERENCE_ATTEMPTS):
-        try:
-            return busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
-        except IntegrityError as error:
-            if "reference" not in str(error.orig):
-                raise
-            # Two bookings drew the same random reference (about 1 in 10^9): draw again.
-    raise RuntimeError("could not find a free booking reference")
+    if rules.seat_cache_seconds > 0 and (taken := queries.seen_taken(trip_id, wanted, now)):
+        raise SeatsUnavailableError(taken)  # seen taken here moments ago: no need to ask
+    try:
+        trip = _refuse_early(trip_id, wanted, rules, now)
+        for _ in range(REFERENCE_ATTEMPTS):
+            try:
+                return busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
+            except IntegrityError as error:
+                if "reference" not in str(error.orig):
+                    raise
+                # Two bookings drew the same random reference (about 1 in 10^9): draw again.
+        raise RuntimeError("could not find a free booking reference")
+    except SeatsUnavailableError:
+        # In a rush for a seat, the passengers after this one are refused from memory.
+        queries.remember_seat_rows(trip_id, rules.seat_cache_seconds)
+        raise
 
 
 @dataclass(frozen=True)
