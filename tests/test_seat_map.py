@@ -1,7 +1,9 @@
 """The seat map page, its polling fragment, and holding seats from the browser."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from tests.factories import (
 )
 from tests.helpers import csrf_from, log_in, page
 from webapp import clock
+from webapp.booking import seat_cache
 from webapp.booking.models import Booking
 from webapp.booking.services import hold_seats
 from webapp.extensions import db
@@ -100,19 +103,39 @@ def test_seat_fragment_answers_304_until_something_changes(client: FlaskClient) 
     assert seat_button(changed, "2A")["data-state"] == "held"
 
 
-def test_seat_fragment_changes_when_a_hold_dies(client: FlaskClient, travel) -> None:
+@pytest.fixture(params=[0, 60], ids=["seat-cache-off", "seat-cache-on"])
+def seat_cache_seconds(request: pytest.FixtureRequest, app: Flask) -> Iterator[float]:
+    """Both ways a poll is answered: from a fresh query, and from cached rows (as served)."""
+    seat_cache.clear()
+    app.config["SEAT_STATE_CACHE_SECONDS"] = request.param
+    yield request.param
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+    seat_cache.clear()
+
+
+def test_seat_fragment_changes_when_a_hold_dies(
+    client: FlaskClient, travel, seat_cache_seconds: float
+) -> None:
     trip = create_trip()
     hold_seats(create_user().id, trip.id, ["2A"])
-    etag = client.get(f"/trips/{trip.id}/seats").headers["ETag"]
+    url = f"/trips/{trip.id}/seats"
+    etag = client.get(url).headers["ETag"]
+    still_held = client.get(url, headers={"If-None-Match": etag})
 
     travel(timedelta(minutes=16))
-    response = client.get(f"/trips/{trip.id}/seats", headers={"If-None-Match": etag})
+    response = client.get(url, headers={"If-None-Match": etag})
+    travel(timedelta(0))  # a clock set back is not answered from what was worked out later
+    back = client.get(url, headers={"If-None-Match": etag})
 
+    assert still_held.status_code == 304
     assert response.status_code == 200
     assert seat_button(response, "2A")["data-state"] == "available"
+    assert back.status_code == 304
 
 
-def test_fragment_polls_only_while_on_sale(client: FlaskClient, travel) -> None:
+def test_fragment_polls_only_while_on_sale(
+    client: FlaskClient, travel, seat_cache_seconds: float
+) -> None:
     trip = create_trip(departs_at=clock.now() + timedelta(hours=1))
 
     open_map = page(client.get(f"/trips/{trip.id}/seats")).find(id="seat-map")

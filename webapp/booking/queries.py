@@ -7,7 +7,8 @@ so an unchanged map is answered 304 without rendering anything.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from webapp.booking.models import Booking, hold_is_live
 from webapp.extensions import db
 from webapp.fleet.models import LayoutSeat
 from webapp.trips.models import SeatStatus, Trip, TripSeat, is_on_sale
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,30 @@ def seat_states(
     rows = seat_cache.rows_for(trip_id, lambda: _seat_rows(trip_id), max_age)
     if not rows:
         return None
+    if max_age <= 0:
+        return _states_from(rows, trip_id, viewer_id, now, cutoff_minutes)
+    # Cached rows: what the viewer sees changes only when a hold in them expires or sales
+    # close, so the states worked out for these rows serve every poll until then.
+    key = (trip_id, viewer_id, cutoff_minutes)
+    known = _worked_out.get(key)
+    if known is not None and known[0] is rows and known[1] <= now < known[2]:
+        return known[3]
+    states = _states_from(rows, trip_id, viewer_id, now, cutoff_minutes)
+    if len(_worked_out) >= seat_cache.MAX_ENTRIES:
+        _worked_out.clear()
+    _worked_out[key] = (rows, now, _next_change(rows, now, cutoff_minutes), states)
+    return states
+
+
+# (trip, viewer, cutoff) -> (the cached rows, valid from, valid until, states): see seat_states.
+_worked_out: dict[tuple[int, int | None, int], tuple[Any, datetime, datetime, SeatStates]] = {}
+
+
+def _states_from(
+    rows: tuple[tuple, ...], trip_id: int, viewer_id: int | None, now: datetime, cutoff: int
+) -> SeatStates:
     _, _, _, _, trip_status, departs_at = rows[0]
-    on_sale = is_on_sale(trip_status, departs_at, cutoff_minutes, now)
+    on_sale = is_on_sale(trip_status, departs_at, cutoff, now)
     seats = {}
     for label, status, expires, holder, _, _ in rows:
         state = _state_at(status, expires, now)
@@ -79,6 +104,17 @@ def seat_states(
     fingerprint = "|".join(f"{s.label}:{s.state}:{int(s.mine)}" for s in seats.values())
     digest = hashlib.sha256(f"{int(on_sale)}|{fingerprint}".encode()).hexdigest()[:32]
     return SeatStates(trip_id, on_sale, seats, f'"{digest}"')
+
+
+def _next_change(rows: tuple[tuple, ...], now: datetime, cutoff: int) -> datetime:
+    """The first moment after `now` when these rows read differently: a hold expires or the
+    trip's online sales close."""
+    _, _, _, _, _, departs_at = rows[0]
+    moments = [expires for _, status, expires, *_ in rows if status == SeatStatus.HELD]
+    moments.append(departs_at - timedelta(minutes=cutoff))
+    return min(
+        (moment for moment in moments if moment is not None and moment > now), default=FOREVER
+    )
 
 
 def _state_at(status: str, hold_expires_at: datetime | None, now: datetime) -> str:
