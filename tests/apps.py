@@ -31,6 +31,8 @@ def app_settings(database_url: str, **extra: object) -> dict[str, object]:
         "HTMX_SOURCE": "local",
         # Rolled-back tests reuse ids on SQLite; the poll cache has its own test.
         "SEAT_STATE_CACHE_SECONDS": 0,
+        # Every payment poll asks the gateway; the interval between questions has its own test.
+        "PAYMENT_VERIFY_INTERVAL_SECONDS": 0,
         "SERVER_NAME": None,
         "SANDBOX_STATE_FILE": "",  # each test server's sandbox lives in memory only
         **extra,

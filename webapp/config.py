@@ -102,6 +102,7 @@ def from_environment() -> dict[str, Any]:
         "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
         "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
         "PAYMENT_POLL_SECONDS": _number("PAYMENT_POLL_SECONDS", 2),
+        "PAYMENT_VERIFY_INTERVAL_SECONDS": _number("PAYMENT_VERIFY_INTERVAL_SECONDS", 10),
         "CHECKOUT_RATE_LIMIT": _str("CHECKOUT_RATE_LIMIT", "10 per minute"),
         "CHECKOUT_IP_RATE_LIMIT": _str("CHECKOUT_IP_RATE_LIMIT", "120 per minute"),
         "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),

@@ -55,6 +55,9 @@ class Sandbox:
         response = requests.post(f"{self.url}/control/faults", json=faults, timeout=5)
         assert response.status_code == 200, response.text
 
+    def faults_in_force(self) -> dict:
+        return requests.get(f"{self.url}/control/faults", timeout=5).json()
+
     def links(self) -> list[dict]:
         return requests.get(f"{self.url}/control/links", timeout=5).json()
 

@@ -148,6 +148,35 @@ def test_gateway_503_on_verify_leaves_the_payment_pending_and_a_later_poll_confi
     assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
 
 
+def test_polls_ask_the_gateway_about_a_payment_at_most_once_per_interval(
+    pay_site, sandbox, shopper, trip_id, travel
+) -> None:
+    sandbox.faults(webhook="drop", fail_next={"verify": [503, 503, 503]})
+    ada = shopper()
+    booking = ada.hold(trip_id, ["5A"])
+    payment = ada.pay(booking)
+    finish_checkout(payment["checkoutUrl"], "successful")
+    status_url = f"{pay_site.url}/payments/{payment['paymentId']}/status"
+    pay_site.app.config["PAYMENT_VERIFY_INTERVAL_SECONDS"] = 60
+    try:
+        api_polls = [ada.payment(payment["paymentId"])["status"] for _ in range(3)]
+        page_polls = [
+            ada.browser.get(status_url, allow_redirects=False).status_code for _ in range(2)
+        ]
+        left_after_five_polls = sandbox.faults_in_force()["fail_next"]["verify"]
+        travel(timedelta(seconds=61))
+        sandbox.faults(webhook="drop")  # the gateway answers again
+        after_the_interval = ada.payment(payment["paymentId"])["status"]
+    finally:
+        pay_site.app.config["PAYMENT_VERIFY_INTERVAL_SECONDS"] = 0
+
+    assert api_polls == ["PENDING"] * 3
+    assert page_polls == [200, 200]
+    assert left_after_five_polls == [503, 503]  # five polls, one question to the gateway
+    assert after_the_interval == "SUCCESSFUL"
+    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
+
+
 def test_verify_timeout_leaves_the_payment_pending(pay_site, sandbox, shopper, trip_id) -> None:
     sandbox.faults(webhook="drop", verify_latency_ms=2500)  # the client waits 1.5 s
     ada = shopper()

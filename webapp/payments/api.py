@@ -102,7 +102,7 @@ def create_payment() -> tuple[Response, int]:
 def get_payment(payment_id: int) -> Response:
     payment = queries.payment_for(payment_id, api_user())
     if payment.status == PaymentStatus.PENDING:
-        settle_payment(payment.id, actor="api-poll")
+        settle_payment(payment.id, actor="api-poll", polled=True)
         payment = queries.payment_for(payment_id, api_user())
     return jsonify(_payment_json(payment))
 

@@ -73,6 +73,8 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a poll last asked the gateway about this payment (polls ask at most so often).
+    gateway_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking] = relationship()
     refunds: Mapped[list["Refund"]] = relationship(

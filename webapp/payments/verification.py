@@ -13,16 +13,18 @@ with reason SEATS_LOST and a full refund. Refund rows start REQUESTED; the refun
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
 from webapp.booking.services import busy_is_polite, free_seats, locked_booking
-from webapp.database import begin_write
+from webapp.database import begin_write, is_lock_contention
 from webapp.errors import NotFoundError
 from webapp.extensions import db
 from webapp.gateways import payment_gateway
@@ -53,14 +55,21 @@ def settle_payment(
     *,
     customer_said: str | None = None,
     actor: str = "system",
+    polled: bool = False,
 ) -> Settled:
     """Ask the gateway about this payment and apply the answer. Safe to call any number of
-    times, from any number of places at once."""
+    times, from any number of places at once. A poll (`polled`) asks the gateway at most once
+    per PAYMENT_VERIFY_INTERVAL_SECONDS for a payment; in between it gets the payment as it
+    stands, which the webhook usually has settled already."""
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         raise NotFoundError("We could not find that payment.")
     if payment.status == PaymentStatus.SUCCESSFUL:
         return Settled(payment.status, payment.booking.status, True)
+    if polled:
+        interval = timedelta(seconds=current_app.config["PAYMENT_VERIFY_INTERVAL_SECONDS"])
+        if not _claim_question(payment_id, interval):
+            return _as_is(payment_id, verified=False)
     tx_ref = payment.tx_ref
     db.session.rollback()  # hold no transaction open while waiting on the network
     gateway = payment_gateway()
@@ -264,6 +273,31 @@ def _close_unpaid(payment_id: int, customer_said: str, actor: str) -> Settled:
     result = Settled(payment.status, booking.status, True)
     db.session.commit()
     return result
+
+
+def _claim_question(payment_id: int, interval: timedelta) -> bool:
+    """True when this poll may ask the gateway now: the last question about the payment is at
+    least `interval` old. A conditional UPDATE decides, so two tabs polling at once ask once.
+    Commits; a busy payment row means another request is already on it."""
+    now = clock.now()
+    try:
+        begin_write()
+        claimed = db.session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment_id,
+                or_(Payment.gateway_asked_at.is_(None), Payment.gateway_asked_at <= now - interval),
+            )
+            .values(gateway_asked_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        if not is_lock_contention(error):
+            raise
+        return False
+    return claimed == 1
 
 
 def _as_is(payment_id: int, *, verified: bool) -> Settled:

@@ -115,7 +115,7 @@ def payment_return() -> str:
 def payment_status(payment_id: int) -> tuple[str, int, dict[str, str]]:
     payment = queries.payment_for(payment_id, current_user)
     if payment.status == PaymentStatus.PENDING:
-        settle_payment(payment.id, actor="status-poll")
+        settle_payment(payment.id, actor="status-poll", polled=True)
     context = _status_context(payment.id)
     headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
     if context["booking"].status == BookingStatus.CONFIRMED and request.headers.get("HX-Request"):

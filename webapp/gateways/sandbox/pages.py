@@ -135,6 +135,12 @@ def control() -> Response | str:
     return render_template("sandbox/control.html", sandbox=sandbox, modes=WEBHOOK_MODES, error=None)
 
 
+@bp.get("/control/faults")
+def current_faults() -> Response:
+    """JSON: the faults in force, with what is left of any queued failures."""
+    return jsonify(state().faults.as_json())
+
+
 @bp.post("/control/faults")
 def set_faults() -> Response | tuple[Response, int]:
     """JSON for tests: replace the faults, e.g. {"webhook": "drop"}."""
