@@ -203,7 +203,7 @@ _CLAIM_FREE_SEATS = (
         .where(
             Trip.id == _TRIP_ID,
             Trip.status == TripStatus.SCHEDULED,
-            Trip.departs_at > bindparam("sales_close_at", type_=UTCDateTime()),
+            Trip.departs_at > bindparam("on_sale_if_departing_after", type_=UTCDateTime()),
         )
         .exists(),
     )
@@ -285,7 +285,7 @@ def _hold(
             "for_trip": trip.id,
             "labels": wanted,
             "now": now,
-            "sales_close_at": now + timedelta(minutes=rules.sales_cutoff_minutes),
+            "on_sale_if_departing_after": now + timedelta(minutes=rules.sales_cutoff_minutes),
             "holder_booking_id": booking_id,
             "hold_until": expires_at,
         },
