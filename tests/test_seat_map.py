@@ -324,3 +324,24 @@ def test_poll_cache_serves_recent_rows_and_forgets_them_on_local_writes(
     assert after_local_write.status_code == 200
     assert seat_button(after_local_write, "1A")["data-state"] == "held"
     assert seat_button(after_local_write, "2B")["data-state"] == "booked"
+
+
+def test_each_viewer_sees_their_own_seats_in_polls(
+    app: Flask, client: FlaskClient, seat_cache_seconds: float
+) -> None:
+    trip = create_trip()
+    holder = logged_in(client)
+    onlooker = app.test_client()
+    logged_in(onlooker)
+    hold_seats(holder.id, trip.id, ["1A"])
+    url = f"/trips/{trip.id}/seats"
+
+    anonymous = app.test_client().get(url)
+    seen_by_onlooker = onlooker.get(url)
+    seen_by_holder = client.get(url)
+
+    assert seat_button(anonymous, "1A")["aria-label"] == "Seat 1A, held"
+    assert seat_button(seen_by_onlooker, "1A")["aria-label"] == "Seat 1A, held"
+    assert seen_by_onlooker.headers["ETag"] == anonymous.headers["ETag"]
+    assert seat_button(seen_by_holder, "1A")["aria-label"] == "Seat 1A, yours"
+    assert seen_by_holder.headers["ETag"] != anonymous.headers["ETag"]

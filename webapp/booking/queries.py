@@ -75,20 +75,24 @@ def seat_states(
     if max_age <= 0:
         return _states_from(rows, trip_id, viewer_id, now, cutoff_minutes)
     # Cached rows: what the viewer sees changes only when a hold in them expires or sales
-    # close, so the states worked out for these rows serve every poll until then.
+    # close, so the states worked out for these rows serve every poll until then. Viewers
+    # holding no seat here all see the same thing and share one entry.
+    if viewer_id is not None and all(row[3] != viewer_id for row in rows):
+        viewer_id = None
     key = (trip_id, viewer_id, cutoff_minutes)
     known = _worked_out.get(key)
     if known is not None and known[0] is rows and known[1] <= now < known[2]:
         return known[3]
     states = _states_from(rows, trip_id, viewer_id, now, cutoff_minutes)
-    if len(_worked_out) >= seat_cache.MAX_ENTRIES:
-        _worked_out.clear()
+    if len(_worked_out) >= MAX_WORKED_OUT:
+        _worked_out.clear()  # bounded, like seat_cache; refilling costs a little CPU per poll
     _worked_out[key] = (rows, now, _next_change(rows, now, cutoff_minutes), states)
     return states
 
 
 # (trip, viewer, cutoff) -> (the cached rows, valid from, valid until, states): see seat_states.
 _worked_out: dict[tuple[int, int | None, int], tuple[Any, datetime, datetime, SeatStates]] = {}
+MAX_WORKED_OUT = 2000  # about 10 kB each for a 52-seat coach
 
 
 def _states_from(
