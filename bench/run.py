@@ -3,7 +3,8 @@
 Scenarios, all against one server in one run, each compared with a trivial endpoint (`/livez`)
 measured in the same run:
   trivial      GET /livez
-  poll-200     GET /trips/<id>/seats (the seat-map fragment a browser polls), full answer
+  poll-200     GET /trips/<id>/seats (the seat-map fragment a browser polls), full answer;
+               the rendered map is shared by viewers seeing the same seats, as in a crowd
   poll-304     the same with a matching If-None-Match
   holds        POST /api/bookings/reserve, every request a distinct seat on one of many trips
   hot-seat     200 clients send POST /api/bookings/reserve for one seat at the same instant

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -345,3 +345,30 @@ def test_each_viewer_sees_their_own_seats_in_polls(
     assert seen_by_onlooker.headers["ETag"] == anonymous.headers["ETag"]
     assert seat_button(seen_by_holder, "1A")["aria-label"] == "Seat 1A, yours"
     assert seen_by_holder.headers["ETag"] != anonymous.headers["ETag"]
+
+
+def test_a_crowd_watching_a_trip_costs_one_render_per_change(app: Flask) -> None:
+    trip = create_trip()
+    url = f"/trips/{trip.id}/seats"
+    crowd = [app.test_client() for _ in range(5)]
+    renders: list[str] = []
+
+    def count(_sender: Flask, template: object, **_: object) -> None:
+        renders.append(getattr(template, "name", ""))
+
+    seat_cache.clear()
+    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
+    template_rendered.connect(count, app)
+    try:
+        before = [viewer.get(url) for viewer in crowd]
+        hold_seats(create_user().id, trip.id, ["2B"])
+        after = [viewer.get(url) for viewer in crowd]
+    finally:
+        template_rendered.disconnect(count, app)
+        app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+        seat_cache.clear()
+
+    assert renders.count("trips/_seat_map.html") == 2  # once before the hold, once after
+    assert len({r.get_data() for r in before}) == len({r.get_data() for r in after}) == 1
+    assert all(seat_button(r, "2B")["data-state"] == "held" for r in after)
+    assert all(seat_button(r, "2B")["data-state"] == "available" for r in before)

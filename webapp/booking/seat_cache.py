@@ -10,6 +10,9 @@ A hold may be refused from here when the rows show a wanted seat taken (a rush o
 on one seat then costs the database one read per process, not one per passenger); at worst a
 seat freed by another process within those seconds is refused, as the passenger's own seat map
 still shows it taken. A hold is never granted from here: the database decides.
+
+Rendered seat-map fragments are kept by trip and ETag: an ETag is a hash of everything the
+fragment shows, so a crowd watching one trip costs one render per change, not one per viewer.
 """
 
 import threading
@@ -20,9 +23,11 @@ from typing import Any
 from webapp.extensions import db
 
 MAX_ENTRIES = 5000
+MAX_FRAGMENTS = 500  # about 16 kB each for a 52-seat coach
 
 _entries: dict[tuple[object, int], tuple[float, Any]] = {}
 _lock = threading.Lock()
+_fragments: dict[tuple[object, int, str], str] = {}
 
 
 def _key(trip_id: int) -> tuple[object, int]:
@@ -67,7 +72,21 @@ def forget(trip_id: int) -> None:
         _entries.pop(_key(trip_id), None)
 
 
+def fragment(trip_id: int, etag: str, render: Callable[[], str]) -> str:
+    """The trip's seat map as rendered for this ETag, rendering it only the first time."""
+    key = (db.engine.url, trip_id, etag)
+    html = _fragments.get(key)
+    if html is None:
+        html = render()
+        with _lock:
+            if len(_fragments) >= MAX_FRAGMENTS:
+                _fragments.clear()
+            _fragments[key] = html
+    return html
+
+
 def clear() -> None:
-    """Drop every trip's rows (tests that switch the cache on start from nothing)."""
+    """Drop every trip's rows and fragments (tests that switch the cache on start clean)."""
     with _lock:
         _entries.clear()
+        _fragments.clear()

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, current_app, make_response, render_template, request, session
 
 from webapp import clock
+from webapp.booking import seat_cache
 from webapp.booking.panel import hold_panel_context
 from webapp.booking.queries import SeatStates, seat_map, seat_states
 from webapp.errors import NotFoundError, ValidationError
@@ -97,15 +98,19 @@ def seats(trip_id: int) -> Response:
     if request.if_none_match.contains(states.etag.strip('"')):
         response = Response(status=304)
     else:
-        trip = db.session.get(Trip, trip_id)
-        response = make_response(
-            render_template(
+
+        def render() -> str:
+            return render_template(
                 "trips/_seat_map.html",
                 trip_id=trip_id,
-                decks=seat_map(trip, states),
+                decks=seat_map(db.session.get(Trip, trip_id), states),
                 states=states,
                 poll_seconds=current_app.config["SEAT_POLL_SECONDS"],
             )
+
+        cached = current_app.config["SEAT_STATE_CACHE_SECONDS"] > 0
+        response = make_response(
+            seat_cache.fragment(trip_id, states.etag, render) if cached else render()
         )
     response.headers["ETag"] = states.etag
     response.headers["Cache-Control"] = "private, no-cache"
