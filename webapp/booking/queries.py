@@ -8,6 +8,7 @@ so an unchanged map is answered 304 without rendering anything.
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from webapp.booking import seat_cache
 from webapp.booking.models import Booking, hold_is_live
 from webapp.extensions import db
-from webapp.fleet.models import LayoutSeat
+from webapp.fleet.models import LayoutSeat, SeatLayout
 from webapp.trips.models import SeatStatus, Trip, TripSeat, is_on_sale
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
@@ -165,36 +166,84 @@ class Deck:
     rows: list[list[Cell | None]]
 
 
-def seat_map(trip: Trip, states: SeatStates) -> list[Deck]:
-    """The trip's layout as rows of cells (None for aisles), with each seat's current state."""
-    layout = trip.layout
-    places = db.session.scalars(
-        select(LayoutSeat)
-        .where(LayoutSeat.layout_id == layout.id)
-        .order_by(LayoutSeat.deck, LayoutSeat.row, LayoutSeat.col)
-    ).all()
+def seat_map(trip: Trip, states: SeatStates, *, cached: bool = False) -> list[Deck]:
+    """The trip's layout as rows of cells (None for aisles), with each seat's current state.
+    `cached`: take the layout from this process's seat cache (layouts never change once built;
+    a trip copies its seats from one)."""
+    load = partial(_layout_grid, trip.layout_id)
+    grid = seat_cache.layout(trip.layout_id, load) if cached else load()
     decks = []
-    for number in range(1, layout.decks + 1):
-        grid: list[list[Cell | None]] = [[None] * layout.columns for _ in range(layout.rows)]
+    for number in range(1, grid.decks + 1):
+        rows: list[list[Cell | None]] = [[None] * grid.columns for _ in range(grid.rows)]
         used_rows = 0
-        for place in (p for p in places if p.deck == number):
+        for place in (p for p in grid.places if p.deck == number):
             seat = states.seats.get(place.label)
-            if place.is_luggage:
-                kind = "luggage"
-            elif place.is_blocked:
-                kind = "driver" if place.label.lstrip("U").startswith("DRV") else "blocked"
-            else:
-                kind = "seat"
-            grid[place.row - 1][place.col - 1] = Cell(
+            rows[place.row - 1][place.col - 1] = Cell(
                 place.label,
-                kind,
+                place.kind,
                 place.seat_class,
                 seat.state if seat else None,
                 seat.mine if seat else False,
             )
             used_rows = max(used_rows, place.row)
-        decks.append(Deck(number, layout.columns, grid[:used_rows]))
+        decks.append(Deck(number, grid.columns, rows[:used_rows]))
     return decks
+
+
+@dataclass(frozen=True)
+class _Place:
+    deck: int
+    row: int
+    col: int
+    label: str
+    kind: str  # seat | blocked | driver | luggage
+    seat_class: str
+
+
+@dataclass(frozen=True)
+class _Grid:
+    decks: int
+    rows: int
+    columns: int
+    places: tuple[_Place, ...]
+
+
+def _layout_grid(layout_id: int) -> _Grid:
+    decks, rows, columns = db.session.execute(
+        select(SeatLayout.decks, SeatLayout.rows, SeatLayout.columns).where(
+            SeatLayout.id == layout_id
+        )
+    ).one()
+    places = db.session.execute(
+        select(
+            LayoutSeat.deck,
+            LayoutSeat.row,
+            LayoutSeat.col,
+            LayoutSeat.label,
+            LayoutSeat.is_luggage,
+            LayoutSeat.is_blocked,
+            LayoutSeat.seat_class,
+        )
+        .where(LayoutSeat.layout_id == layout_id)
+        .order_by(LayoutSeat.deck, LayoutSeat.row, LayoutSeat.col)
+    )
+    return _Grid(
+        decks,
+        rows,
+        columns,
+        tuple(
+            _Place(deck, row, col, label, _kind(label, luggage, blocked), seat_class)
+            for deck, row, col, label, luggage, blocked, seat_class in places
+        ),
+    )
+
+
+def _kind(label: str, is_luggage: bool, is_blocked: bool) -> str:
+    if is_luggage:
+        return "luggage"
+    if is_blocked:
+        return "driver" if label.lstrip("U").startswith("DRV") else "blocked"
+    return "seat"
 
 
 def live_hold(user_id: int, trip_id: int, now: datetime) -> Booking | None:

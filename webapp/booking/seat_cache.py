@@ -11,7 +11,8 @@ on one seat then costs the database one read per process, not one per passenger)
 seat freed by another process within those seconds is refused, as the passenger's own seat map
 still shows it taken. A hold is never granted from here: the database decides.
 
-Rendered seat-map fragments are kept by trip and ETag: an ETag is a hash of everything the
+Seat layouts, which never change once built, are kept once read. Rendered seat-map fragments
+are kept by trip and ETag: an ETag is a hash of everything the
 fragment shows, so a crowd watching one trip costs one render per change, not one per viewer.
 """
 
@@ -28,6 +29,7 @@ MAX_FRAGMENTS = 500  # about 16 kB each for a 52-seat coach
 _entries: dict[tuple[object, int], tuple[float, Any]] = {}
 _lock = threading.Lock()
 _fragments: dict[tuple[object, int, str], str] = {}
+_layouts: dict[tuple[object, int], Any] = {}
 
 
 def _key(trip_id: int) -> tuple[object, int]:
@@ -85,8 +87,22 @@ def fragment(trip_id: int, etag: str, render: Callable[[], str]) -> str:
     return html
 
 
+def layout(layout_id: int, load: Callable[[], Any]) -> Any:
+    """A seat layout's grid, loaded once per process: layouts never change once built."""
+    key = (db.engine.url, layout_id)
+    grid = _layouts.get(key)
+    if grid is None:
+        grid = load()
+        with _lock:
+            if len(_layouts) >= MAX_ENTRIES:
+                _layouts.clear()
+            _layouts[key] = grid
+    return grid
+
+
 def clear() -> None:
-    """Drop every trip's rows and fragments (tests that switch the cache on start clean)."""
+    """Drop everything cached (tests that switch the cache on start clean)."""
     with _lock:
         _entries.clear()
         _fragments.clear()
+        _layouts.clear()

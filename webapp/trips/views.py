@@ -81,7 +81,7 @@ def trip(trip_id: int) -> Response:
     html = render_template(
         "trips/trip.html",
         card=card,
-        decks=seat_map(trip, states),
+        decks=seat_map(trip, states, cached=config["SEAT_STATE_CACHE_SECONDS"] > 0),
         states=states,
         poll_seconds=config["SEAT_POLL_SECONDS"],
         **hold_panel_context(trip),
@@ -94,7 +94,9 @@ def trip(trip_id: int) -> Response:
 @bp.get("/trips/<int:trip_id>/seats")
 def seats(trip_id: int) -> Response:
     """The seat map alone, for htmx polling: 304 when nothing the viewer sees has changed."""
-    states = _seat_states(trip_id, current_app.config["SEAT_STATE_CACHE_SECONDS"])
+    config = current_app.config
+    cached = config["SEAT_STATE_CACHE_SECONDS"] > 0
+    states = _seat_states(trip_id, config["SEAT_STATE_CACHE_SECONDS"])
     if request.if_none_match.contains(states.etag.strip('"')):
         response = Response(status=304)
     else:
@@ -103,12 +105,11 @@ def seats(trip_id: int) -> Response:
             return render_template(
                 "trips/_seat_map.html",
                 trip_id=trip_id,
-                decks=seat_map(db.session.get(Trip, trip_id), states),
+                decks=seat_map(db.session.get(Trip, trip_id), states, cached=cached),
                 states=states,
-                poll_seconds=current_app.config["SEAT_POLL_SECONDS"],
+                poll_seconds=config["SEAT_POLL_SECONDS"],
             )
 
-        cached = current_app.config["SEAT_STATE_CACHE_SECONDS"] > 0
         response = make_response(
             seat_cache.fragment(trip_id, states.etag, render) if cached else render()
         )
