@@ -76,28 +76,24 @@ def forget(trip_id: int) -> None:
 
 def fragment(trip_id: int, etag: str, render: Callable[[], str]) -> str:
     """The trip's seat map as rendered for this ETag, rendering it only the first time."""
-    key = (db.engine.url, trip_id, etag)
-    html = _fragments.get(key)
-    if html is None:
-        html = render()
-        with _lock:
-            if len(_fragments) >= MAX_FRAGMENTS:
-                _fragments.clear()
-            _fragments[key] = html
-    return html
+    return _once(_fragments, (db.engine.url, trip_id, etag), render, MAX_FRAGMENTS)
 
 
 def layout(layout_id: int, load: Callable[[], Any]) -> Any:
     """A seat layout's grid, loaded once per process: layouts never change once built."""
-    key = (db.engine.url, layout_id)
-    grid = _layouts.get(key)
-    if grid is None:
-        grid = load()
+    return _once(_layouts, (db.engine.url, layout_id), load, MAX_ENTRIES)
+
+
+def _once(store: dict, key: tuple, load: Callable[[], Any], limit: int) -> Any:
+    """`store[key]`, loaded the first time it is asked for; a full store starts again empty."""
+    value = store.get(key)
+    if value is None:
+        value = load()
         with _lock:
-            if len(_layouts) >= MAX_ENTRIES:
-                _layouts.clear()
-            _layouts[key] = grid
-    return grid
+            if len(store) >= limit:
+                store.clear()
+            store[key] = value
+    return value
 
 
 def clear() -> None:
