@@ -12,8 +12,8 @@ seat freed by another process within those seconds is refused, as the passenger'
 still shows it taken. A hold is never granted from here: the database decides.
 
 Seat layouts, which never change once built, are kept once read. Rendered seat-map fragments
-are kept by trip and ETag: an ETag is a hash of everything the
-fragment shows, so a crowd watching one trip costs one render per change, not one per viewer.
+are kept by trip and ETag: an ETag is a hash of everything the fragment shows, so a crowd
+watching one trip costs one render per change, not one per viewer.
 """
 
 import threading
