@@ -325,9 +325,23 @@ def wrk(url: str, *args: str, seconds: int = SECONDS) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
+def machine_speed_ms() -> float:
+    """Milliseconds a fixed piece of pure Python takes here, best of three: the absolute
+    figures (the hot seat's p99) move with it from one run or machine to the next."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(2_000_000):
+            total += step
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return round(best, 1)
+
+
 def main() -> int:
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         raise SystemExit("wrk is needed: apt-get install wrk")
+    speed_before = machine_speed_ms()
     recreate_database()
     workdir = Path(tempfile.mkdtemp(prefix="roadpass-bench-"))
     setup = seed(workdir)
@@ -413,6 +427,7 @@ def main() -> int:
             "load": f"wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; hot seat: asyncio client",
             "cpus": os.cpu_count(),
             "hold_requests_available": setup["holds"],
+            "python_loop_ms": {"before": speed_before, "after": machine_speed_ms()},
         },
         "rounds": ROUNDS,
         "results": results,
@@ -430,6 +445,11 @@ def main() -> int:
 
     print(f"\nRoadpass bench: {report['setup']['server']}, PostgreSQL, {report['setup']['load']}")
     print(f"medians of {ROUNDS} interleaved rounds; each ratio against its own round's trivial run")
+    loop = report["setup"]["python_loop_ms"]
+    print(
+        f"machine speed: a 2-million-step Python loop took {loop['before']} ms before the run "
+        f"and {loop['after']} ms after it (lower is faster)"
+    )
     print(
         f"{'scenario':<10} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'app cpu':>8} {'pg cpu':>7}  notes"
