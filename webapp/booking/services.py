@@ -419,7 +419,18 @@ def end_hold(
     booking: Booking, status: BookingStatus, now: datetime, reason: str | None = None
 ) -> None:
     """Free the seats this booking still holds and set its final status (flushes)."""
-    free_seats(booking.id, SeatStatus.HELD)
+    _close(booking, SeatStatus.HELD, status, now, reason)
+
+
+def cancel_paid(booking: Booking, now: datetime, reason: str) -> None:
+    """Give a confirmed booking's seats back and mark it cancelled (flushes)."""
+    _close(booking, SeatStatus.BOOKED, BookingStatus.CANCELLED, now, reason)
+
+
+def _close(
+    booking: Booking, seats: SeatStatus, status: BookingStatus, now: datetime, reason: str | None
+) -> None:
+    free_seats(booking.id, seats)
     booking.status = status
     booking.cancel_reason = reason
     booking.updated_at = now

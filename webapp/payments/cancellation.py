@@ -15,14 +15,14 @@ from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, end_hold, free_seats, locked_booking
+from webapp.booking.services import busy_is_polite, cancel_paid, end_hold, locked_booking
 from webapp.database import begin_write
 from webapp.errors import ConflictError, NotFoundError
 from webapp.extensions import db
 from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, PaymentStatus, Refund, RefundReason
 from webapp.payments.refunds import request_refund
-from webapp.trips.models import SeatStatus, Trip, TripStatus
+from webapp.trips.models import Trip, TripStatus
 
 BPS = 10_000
 
@@ -103,10 +103,7 @@ def _cancel(
             code="QUOTE_CHANGED",
             details={"refundAmount": quote.refund_amount},
         )
-    free_seats(booking.id, SeatStatus.BOOKED)
-    booking.status = BookingStatus.CANCELLED
-    booking.cancel_reason = "PASSENGER_CANCELLED"
-    booking.updated_at = now
+    cancel_paid(booking, now, "PASSENGER_CANCELLED")
     audit.record(
         "booking.cancelled",
         "booking",
@@ -161,10 +158,7 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
         booking = locked_booking(booking_id)
         assert booking is not None
         if booking.status == BookingStatus.CONFIRMED:
-            free_seats(booking.id, SeatStatus.BOOKED)
-            booking.status = BookingStatus.CANCELLED
-            booking.cancel_reason = "TRIP_CANCELLED"
-            booking.updated_at = now
+            cancel_paid(booking, now, "TRIP_CANCELLED")
             payment = _paying_payment(booking)
             refund = request_refund(payment, booking.total_amount, RefundReason.TRIP_CANCELLED)
             audit.record(

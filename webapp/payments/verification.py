@@ -23,7 +23,7 @@ from webapp import clock
 from webapp.audit import services as audit
 from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, free_seats, locked_booking
+from webapp.booking.services import busy_is_polite, end_hold, locked_booking
 from webapp.database import begin_write, is_lock_contention
 from webapp.errors import NotFoundError
 from webapp.extensions import db
@@ -228,10 +228,7 @@ def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
         queue_notification("booking-confirmed", booking, f"Booking {booking.reference} confirmed")
         return True
     # Lost: free whatever this booking still holds and close it.
-    free_seats(booking.id, SeatStatus.HELD)
-    booking.status = BookingStatus.CANCELLED
-    booking.cancel_reason = "SEATS_LOST"
-    booking.updated_at = now
+    end_hold(booking, BookingStatus.CANCELLED, now, reason="SEATS_LOST")
     audit.record("booking.cancelled", "booking", booking.id, actor=actor, reason="SEATS_LOST")
     return False
 
