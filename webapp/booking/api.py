@@ -8,15 +8,10 @@ from webapp import clock
 from webapp.api import bp
 from webapp.api.auth import api_user, token_required
 from webapp.booking import queries, services
-from webapp.booking.views import hold_ip_limit, hold_limit
 from webapp.clock import to_lagos
 from webapp.errors import NotFoundError, ValidationError
-from webapp.extensions import limiter
 from webapp.idempotency.http import idempotent
-
-
-def _hold_limit_key() -> str:
-    return f"hold-user:{api_user().id}"
+from webapp.ratelimits import per_ip_and_account
 
 
 def _trip_id(value: Any) -> int:
@@ -88,8 +83,7 @@ def available_seats() -> Response:
 
 @bp.post("/bookings/reserve")
 @token_required
-@limiter.limit(hold_ip_limit)
-@limiter.limit(hold_limit, key_func=_hold_limit_key)
+@per_ip_and_account("HOLD")
 @idempotent()
 def reserve() -> tuple[Response, int]:
     body = request.get_json(silent=True)

@@ -4,7 +4,6 @@ plain form posts get a 303 to the trip page."""
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,25 +17,14 @@ from webapp.booking import services
 from webapp.booking.models import Booking
 from webapp.booking.panel import hold_panel_context
 from webapp.errors import DomainError, NotFoundError
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.idempotency.http import idempotent
+from webapp.ratelimits import per_ip_and_account
 from webapp.trips.models import Trip
 
 bp = Blueprint("booking", __name__)
 
 SEATS_CHANGED = "seats-changed"  # htmx event that makes the seat map refresh at once
-
-
-def hold_limit() -> str:
-    return current_app.config["HOLD_RATE_LIMIT"]
-
-
-def hold_ip_limit() -> str:
-    return current_app.config["HOLD_IP_RATE_LIMIT"]
-
-
-def hold_limit_key() -> str:
-    return f"hold-user:{current_user.id}"
 
 
 def _panel(trip: Trip, status: int = 200, error: str | None = None) -> tuple[str, int, dict]:
@@ -53,8 +41,7 @@ def _trip_or_404(trip_id: int) -> Trip:
 
 @bp.post("/trips/<int:trip_id>/hold")
 @login_required
-@limiter.limit(hold_ip_limit)
-@limiter.limit(hold_limit, key_func=hold_limit_key)
+@per_ip_and_account("HOLD")
 @idempotent()
 def hold(trip_id: int) -> Response | tuple[str, int, dict]:
     trip = _trip_or_404(trip_id)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, g, make_response, request
-from flask_login import current_user
+from flask import Response, make_response, request
 
 from webapp import clock
+from webapp.accounts.caller import caller_id
 from webapp.errors import DomainError, error_response
 from webapp.extensions import db
 from webapp.idempotency import services
@@ -55,7 +55,7 @@ def idempotent(*, required: bool = False) -> Callable[[F], F]:
                 raise IdempotencyKeyRequiredError(
                     f"The {HEADER} must be 1 to {services.MAX_KEY_LENGTH} printable characters."
                 )
-            user_id = g.api_user.id if from_api else current_user.id
+            user_id = caller_id()
             claim = services.claim_key(
                 user_id,
                 key,

@@ -16,14 +16,10 @@ from webapp.payments import checkout, queries
 from webapp.payments.cancellation import CancellationQuote, cancel_booking, quote_cancellation
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.payments.verification import settle_payment
-from webapp.payments.views import checkout_ip_limit, checkout_limit
 from webapp.payments.webhooks import process_webhook_event, receive_webhook
+from webapp.ratelimits import per_ip_and_account
 
 log = logging.getLogger(__name__)
-
-
-def _checkout_limit_key() -> str:
-    return f"checkout-user:{api_user().id}"
 
 
 def _passenger_entries(raw: Any) -> dict[str, tuple[object, object]]:
@@ -65,8 +61,7 @@ def _payment_json(payment: Payment) -> dict[str, Any]:
 
 @bp.post("/payments")
 @token_required
-@limiter.limit(checkout_ip_limit)
-@limiter.limit(checkout_limit, key_func=_checkout_limit_key)
+@per_ip_and_account("CHECKOUT")
 @idempotent(required=True)
 def create_payment() -> tuple[Response, int]:
     body = request.get_json(silent=True)

@@ -15,25 +15,13 @@ from flask_login import current_user, login_required
 from webapp import clock
 from webapp.booking.models import Booking, BookingStatus
 from webapp.errors import DomainError
-from webapp.extensions import limiter
 from webapp.idempotency.http import idempotent, new_form_key
 from webapp.payments import checkout, queries
 from webapp.payments.models import PaymentStatus
 from webapp.payments.verification import settle_payment
+from webapp.ratelimits import per_ip_and_account
 
 bp = Blueprint("payments", __name__)
-
-
-def checkout_limit() -> str:
-    return current_app.config["CHECKOUT_RATE_LIMIT"]
-
-
-def checkout_ip_limit() -> str:
-    return current_app.config["CHECKOUT_IP_RATE_LIMIT"]
-
-
-def checkout_limit_key() -> str:
-    return f"checkout-user:{current_user.id}"
 
 
 @bp.route("/bookings/<reference>/checkout", methods=["GET", "POST"])
@@ -84,8 +72,7 @@ def summary(reference: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/bookings/<reference>/pay")
 @login_required
-@limiter.limit(checkout_ip_limit)
-@limiter.limit(checkout_limit, key_func=checkout_limit_key)
+@per_ip_and_account("CHECKOUT")
 @idempotent()
 def pay(reference: str) -> Response | tuple[str, int]:
     booking = queries.booking_for(reference, current_user)
