@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from webapp import create_app
+from webapp.booking import seat_cache
 from webapp.gateways import configure_gateway
 
 TEST_DATABASE_URL = os.environ.get(
@@ -80,3 +81,16 @@ def served(app: Flask) -> Iterator[str]:
         yield url
     finally:
         server.shutdown()
+
+
+@contextmanager
+def seat_cache_for(app: Flask, seconds: float) -> Iterator[None]:
+    """The per-process seat cache on for `seconds`, as served, and emptied before and after.
+    The suite otherwise runs with it off: rolled-back tests reuse ids on SQLite."""
+    seat_cache.clear()
+    app.config["SEAT_STATE_CACHE_SECONDS"] = seconds
+    try:
+        yield
+    finally:
+        app.config["SEAT_STATE_CACHE_SECONDS"] = 0
+        seat_cache.clear()

@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select, update
 
+from tests.apps import seat_cache_for
 from tests.factories import create_booked_seats, create_trip, create_user, held
 from webapp import clock
 from webapp.audit.models import AuditEvent
-from webapp.booking import seat_cache
 from webapp.booking.errors import (
     HoldLimitError,
     HoldNotActiveError,
@@ -317,11 +317,8 @@ def test_a_dead_hold_cannot_be_extended(app: Flask, travel) -> None:
 @pytest.fixture
 def seat_cache_on(app: Flask) -> Iterator[None]:
     """Seat rows cached per process, as served (the suite runs with the cache off)."""
-    seat_cache.clear()
-    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
-    yield
-    app.config["SEAT_STATE_CACHE_SECONDS"] = 0
-    seat_cache.clear()
+    with seat_cache_for(app, 60):
+        yield
 
 
 @contextmanager

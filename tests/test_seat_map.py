@@ -8,6 +8,7 @@ from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.apps import seat_cache_for
 from tests.factories import (
     PASSWORD,
     create_booked_seats,
@@ -18,7 +19,6 @@ from tests.factories import (
 )
 from tests.helpers import csrf_from, log_in, page
 from webapp import clock
-from webapp.booking import seat_cache
 from webapp.booking.models import Booking
 from webapp.booking.services import hold_seats
 from webapp.extensions import db
@@ -106,11 +106,8 @@ def test_seat_fragment_answers_304_until_something_changes(client: FlaskClient) 
 @pytest.fixture(params=[0, 60], ids=["seat-cache-off", "seat-cache-on"])
 def seat_cache_seconds(request: pytest.FixtureRequest, app: Flask) -> Iterator[float]:
     """Both ways a poll is answered: from a fresh query, and from cached rows (as served)."""
-    seat_cache.clear()
-    app.config["SEAT_STATE_CACHE_SECONDS"] = request.param
-    yield request.param
-    app.config["SEAT_STATE_CACHE_SECONDS"] = 0
-    seat_cache.clear()
+    with seat_cache_for(app, request.param):
+        yield request.param
 
 
 def test_seat_fragment_changes_when_a_hold_dies(
@@ -302,8 +299,7 @@ def test_poll_cache_serves_recent_rows_and_forgets_them_on_local_writes(
 
     trip = create_trip()
     url = f"/trips/{trip.id}/seats"
-    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
-    try:
+    with seat_cache_for(app, 60):
         etag = client.get(url).headers["ETag"]
         # A change made behind this process's back (as another worker would) is not seen yet...
         booking = create_booked_seats(trip, ["2C"])
@@ -317,8 +313,6 @@ def test_poll_cache_serves_recent_rows_and_forgets_them_on_local_writes(
         # ...but a hold made through this process clears the trip's rows at once.
         hold_seats(create_user().id, trip.id, ["1A"])
         after_local_write = client.get(url, headers={"If-None-Match": etag})
-    finally:
-        app.config["SEAT_STATE_CACHE_SECONDS"] = 0
 
     assert behind_its_back.status_code == 304
     assert after_local_write.status_code == 200
@@ -356,17 +350,10 @@ def test_a_crowd_watching_a_trip_costs_one_render_per_change(app: Flask) -> None
     def count(_sender: Flask, template: object, **_: object) -> None:
         renders.append(getattr(template, "name", ""))
 
-    seat_cache.clear()
-    app.config["SEAT_STATE_CACHE_SECONDS"] = 60
-    template_rendered.connect(count, app)
-    try:
+    with seat_cache_for(app, 60), template_rendered.connected_to(count, app):
         before = [viewer.get(url) for viewer in crowd]
         hold_seats(create_user().id, trip.id, ["2B"])
         after = [viewer.get(url) for viewer in crowd]
-    finally:
-        template_rendered.disconnect(count, app)
-        app.config["SEAT_STATE_CACHE_SECONDS"] = 0
-        seat_cache.clear()
 
     assert renders.count("trips/_seat_map.html") == 2  # once before the hold, once after
     assert len({r.get_data() for r in before}) == len({r.get_data() for r in after}) == 1

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 import requests
 
+from tests.apps import seat_cache_for
 from tests.concurrency.conftest import RaceSite, race
 from webapp import clock
 
@@ -74,11 +75,8 @@ def outcome(response: object) -> str:
 
 @pytest.mark.parametrize("cache_seconds", [0, 1], ids=["seat-cache-off", "seat-cache-on"])
 def test_sixty_clients_race_for_one_seat(race_site: RaceSite, cache_seconds: float) -> None:
-    race_site.app.config["SEAT_STATE_CACHE_SECONDS"] = cache_seconds  # on, as served
-    try:
+    with seat_cache_for(race_site.app, cache_seconds):  # 1 s: on, as served
         _race_for_one_seat(race_site)
-    finally:
-        race_site.app.config["SEAT_STATE_CACHE_SECONDS"] = 0
 
 
 def _race_for_one_seat(race_site: RaceSite) -> None:
