@@ -36,6 +36,8 @@ def app_settings(database_url: str, **extra: object) -> dict[str, object]:
         "PAYMENT_VERIFY_INTERVAL_SECONDS": 0,
         "SERVER_NAME": None,
         "SANDBOX_STATE_FILE": "",  # each test server's sandbox lives in memory only
+        # The sandbox retries a webhook the receiver did not take at once, not 30 s later.
+        "SANDBOX_WEBHOOK_RETRY_SECONDS": 0,
         **extra,
     }
 

@@ -79,6 +79,11 @@ def from_environment() -> dict[str, Any]:
         "FLUTTERWAVE_CONNECT_TIMEOUT": _number("FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
         "FLUTTERWAVE_READ_TIMEOUT": _number("FLUTTERWAVE_READ_TIMEOUT", 30.0),
         "SANDBOX_WEBHOOK_URL": _str("SANDBOX_WEBHOOK_URL", ""),
+        # Flutterwave, with retries on, tries 3 times, 30 minutes apart, 60 s timeout each;
+        # the sandbox keeps the count and the timeout but waits 30 s by default.
+        "SANDBOX_WEBHOOK_ATTEMPTS": _number("SANDBOX_WEBHOOK_ATTEMPTS", 3),
+        "SANDBOX_WEBHOOK_RETRY_SECONDS": _number("SANDBOX_WEBHOOK_RETRY_SECONDS", 30),
+        "SANDBOX_WEBHOOK_TIMEOUT_SECONDS": _number("SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 60),
         "SANDBOX_STATE_FILE": os.environ.get(
             "SANDBOX_STATE_FILE", str(ROOT / "instance" / "flutterwave-sandbox.json")
         ).strip(),

@@ -1,5 +1,6 @@
 """Payments that need a person: mismatches found by reconciliation, late payments whose seats
-were lost, and refunds the gateway refused or that ran out of attempts."""
+were lost, refunds the gateway refused or that ran out of attempts, and refunds stopped for
+review because the gateway holds refunds that cannot be told apart from them."""
 
 from flask import render_template
 from sqlalchemy import select
@@ -34,6 +35,16 @@ def payments() -> str:
         .order_by(Refund.updated_at.desc())
         .limit(SHOWN)
     ).all()
+    review_refunds = db.session.scalars(
+        select(Refund)
+        .where(Refund.status == RefundStatus.NEEDS_REVIEW)
+        .order_by(Refund.updated_at.desc())
+        .limit(SHOWN)
+    ).all()
     return render_template(
-        "admin/payments.html", mismatches=mismatches, late=late, failed_refunds=failed_refunds
+        "admin/payments.html",
+        mismatches=mismatches,
+        late=late,
+        failed_refunds=failed_refunds,
+        review_refunds=review_refunds,
     )

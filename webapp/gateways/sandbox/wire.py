@@ -1,5 +1,8 @@
 """The sandbox's wire helpers: Flutterwave's envelope, bearer check, faults, webhook sending."""
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -31,51 +34,126 @@ def error(message: str, code: int = 400) -> Response:
 
 
 def dumps(body: object) -> str:
-    # Money goes out as JSON numbers, as Flutterwave sends it.
-    return json.dumps(body, default=lambda v: float(v) if isinstance(v, Decimal) else str(v))
+    """Money goes out as JSON numbers, as Flutterwave sends it: whole amounts as integers
+    (`2500`, not `2500.0`), others with their kobo (`100.5`)."""
+    return json.dumps(body, default=_number)
+
+
+def _number(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
 
 
 def refused_call(operation: str) -> Response | None:
     """Bearer check, then any fault queued for this operation; None means go ahead."""
     expected = f"Bearer {current_app.config['FLUTTERWAVE_SECRET_KEY']}"
-    if request.headers.get("Authorization", "") != expected:
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         return error("Authorization required", 401)
     failure = state().take_failure(operation)
     if failure is not None:
-        messages = {429: "Too many requests", 503: "Service unavailable, try again"}
-        return error(messages.get(failure, "Sandbox fault"), failure)
+        return failed_call(failure)
     return None
 
 
-def webhook_body(transaction: Transaction) -> dict[str, Any]:
-    return {
-        "event": "charge.completed",
-        "data": transaction.as_data(),
-        "event.type": "CARD_TRANSACTION",
-    }
+def failed_call(status: int) -> Response:
+    messages = {429: "Too many requests", 503: "Service unavailable, try again"}
+    return error(messages.get(status, "Sandbox fault"), status)
+
+
+# -- webhooks -------------------------------------------------------------------------------
+
+
+def webhook_body(transaction: Transaction, shape: str) -> dict[str, Any]:
+    if shape == "legacy":
+        return transaction.legacy_webhook()
+    return {"event": "charge.completed", "data": transaction.webhook_data()}
+
+
+def signed_headers(raw: bytes, secret: str, signature: str) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if signature == "flutterwave-signature":
+        digest = hmac.new(secret.encode(), raw, hashlib.sha256).digest()
+        headers["flutterwave-signature"] = base64.b64encode(digest).decode()
+    else:
+        headers["verif-hash"] = secret
+    return headers
+
+
+class Sender:
+    """Where and how this sandbox's webhooks go, read from the app's settings and faults once,
+    so that the sending thread needs no app context."""
+
+    def __init__(self, sandbox: SandboxState, url: str) -> None:
+        config = current_app.config
+        self.sandbox = sandbox
+        self.url = url
+        self.secret = config["FLUTTERWAVE_WEBHOOK_HASH"]
+        self.shape = sandbox.faults.webhook_shape
+        self.signature = sandbox.faults.webhook_signature
+        self.attempts = max(1, int(config.get("SANDBOX_WEBHOOK_ATTEMPTS", 3)))
+        self.interval = float(config.get("SANDBOX_WEBHOOK_RETRY_SECONDS", 30))
+        self.timeout = float(config.get("SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 60))
+
+    def body(self, transaction: Transaction) -> dict[str, Any]:
+        return webhook_body(transaction, self.shape)
+
+    def later(self, bodies: list[dict[str, Any]], delay: float) -> None:
+        def run() -> None:
+            time.sleep(delay)
+            for body in bodies:
+                self.deliver(body)
+
+        threading.Thread(target=run, name="sandbox-webhook", daemon=True).start()
+
+    def deliver(self, body: dict[str, Any]) -> None:
+        """Send one event, again after SANDBOX_WEBHOOK_RETRY_SECONDS while the receiver does
+        not answer 200 in time, SANDBOX_WEBHOOK_ATTEMPTS times in all (Flutterwave, with
+        retries enabled, counts only a 200 as delivered and tries again 30 minutes apart)."""
+        raw = dumps(body).encode()
+        headers = signed_headers(raw, self.secret, self.signature)
+        transaction_id = body["data"]["id"] if "data" in body else body["id"]
+        status = body["data"]["status"] if "data" in body else body["status"]
+        for attempt in range(1, self.attempts + 1):
+            answered = None
+            try:
+                response = requests.post(
+                    self.url, data=raw, headers=headers, timeout=self.timeout
+                )
+                answered = response.status_code
+            except requests.RequestException as exc:
+                log.warning("sandbox webhook to %s failed: %s", self.url, type(exc).__name__)
+            with self.sandbox.locked():
+                self.sandbox.deliveries.append(
+                    Delivery(transaction_id, status, self.url, answered, now(), attempt)
+                )
+            if answered == 200:
+                return
+            if attempt < self.attempts and self.interval > 0:
+                time.sleep(self.interval)
 
 
 def announce(link: Link, transaction: Transaction, *, finished: bool) -> None:
     """Send the webhook(s) for an attempt as the current fault mode says."""
     sandbox = state()
     faults = sandbox.faults
-    body = webhook_body(transaction)
-    secret = current_app.config["FLUTTERWAVE_WEBHOOK_HASH"]
+    sender = Sender(sandbox, link.webhook_url)
+    body = sender.body(transaction)
     if faults.webhook == "drop":
         return
     if faults.webhook == "before_redirect":
-        _deliver(sandbox, link.webhook_url, secret, body)
+        sender.deliver(body)
         return
     if faults.webhook == "reorder":
         link.held_webhooks.append(body)
         if finished:
             later = list(reversed(link.held_webhooks))
             link.held_webhooks.clear()
-            send_later(sandbox, link.webhook_url, secret, later, faults.webhook_delay_seconds)
+            sender.later(later, faults.webhook_delay_seconds)
         return
     copies = faults.webhook_copies if faults.webhook == "duplicate" else 1
-    delay = faults.webhook_delay_seconds
-    send_later(sandbox, link.webhook_url, secret, [body] * copies, delay)
+    sender.later([body] * copies, faults.webhook_delay_seconds)
 
 
 def release_held(link: Link) -> None:
@@ -84,33 +162,4 @@ def release_held(link: Link) -> None:
         later = list(reversed(link.held_webhooks))
         link.held_webhooks.clear()
         sandbox = state()
-        secret = current_app.config["FLUTTERWAVE_WEBHOOK_HASH"]
-        send_later(sandbox, link.webhook_url, secret, later, sandbox.faults.webhook_delay_seconds)
-
-
-def send_later(
-    sandbox: SandboxState, url: str, secret: str, bodies: list[dict], delay: float
-) -> None:
-    def run() -> None:
-        time.sleep(delay)
-        for body in bodies:
-            _deliver(sandbox, url, secret, body)
-
-    threading.Thread(target=run, name="sandbox-webhook", daemon=True).start()
-
-
-def _deliver(sandbox: SandboxState, url: str, secret: str, body: dict[str, Any]) -> None:
-    answered = None
-    try:
-        response = requests.post(
-            url,
-            data=dumps(body),
-            headers={"Content-Type": "application/json", "verif-hash": secret},
-            timeout=60,
-        )
-        answered = response.status_code
-    except requests.RequestException as exc:
-        log.warning("sandbox webhook to %s failed: %s", url, type(exc).__name__)
-    data = body["data"]
-    with sandbox.locked():
-        sandbox.deliveries.append(Delivery(data["id"], data["status"], url, answered, now()))
+        Sender(sandbox, link.webhook_url).later(later, sandbox.faults.webhook_delay_seconds)
