@@ -105,7 +105,15 @@ def test_refunds_partial_then_the_rest_and_never_more(gateway, sandbox) -> None:
         transaction_id,
         True,
     )
-    assert gateway.get_refund(partial.refund_id) == partial
+    fetched = gateway.get_refund(partial.refund_id)
+    # The refund call answers `tx_id`, the lookup `transaction_id`: both read the same.
+    assert (fetched.refund_id, fetched.transaction_id, fetched.amount, fetched.status) == (
+        partial.refund_id,
+        partial.transaction_id,
+        partial.amount,
+        partial.status,
+    )
+    assert partial.raw["flw_ref"] != rest.raw["flw_ref"]  # each refund has its own reference
     assert {r.refund_id for r in gateway.find_refunds(transaction_id)} == {
         partial.refund_id,
         rest.refund_id,

@@ -262,8 +262,10 @@ def transaction_events(transaction_id: str) -> Response:
     events = [
         ("Initiate.Charge", "Payment started on the hosted page"),
         ("Card.PIN", "Customer entered the card PIN"),
-        ("Charge.Completed" if transaction.status == "successful" else "Charge.Failed",
-         transaction.processor_response),
+        (
+            "Charge.Completed" if transaction.status == "successful" else "Charge.Failed",
+            transaction.processor_response,
+        ),
     ]
     return envelope(
         "success",
@@ -307,9 +309,7 @@ def balance(currency: str) -> Response:
     return envelope("success", "Wallet balance fetched", _balance(currency.upper()))
 
 
-@bp.route(
-    "/v3/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"]
-)
+@bp.route("/v3/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_route(unknown: str) -> Response:
     """Flutterwave answers an unknown route with its JSON envelope, never an HTML page."""
     if (refused := refused_call("unknown")) is not None:

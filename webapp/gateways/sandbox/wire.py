@@ -118,9 +118,7 @@ class Sender:
         for attempt in range(1, self.attempts + 1):
             answered = None
             try:
-                response = requests.post(
-                    self.url, data=raw, headers=headers, timeout=self.timeout
-                )
+                response = requests.post(self.url, data=raw, headers=headers, timeout=self.timeout)
                 answered = response.status_code
             except requests.RequestException as exc:
                 log.warning("sandbox webhook to %s failed: %s", self.url, type(exc).__name__)
