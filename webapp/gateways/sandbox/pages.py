@@ -203,10 +203,17 @@ def deliveries() -> Response:
 
 @bp.get("/control/links")
 def links() -> Response:
-    """Every hosted link asked for, with the amount it was asked for (as a string)."""
+    """Every hosted link asked for, with the amount it was asked for (as a string) and when
+    its session ends (null: never)."""
     return jsonify(
         [
-            {"id": ln.id, "txRef": ln.tx_ref, "amount": str(ln.amount), "currency": ln.currency}
+            {
+                "id": ln.id,
+                "txRef": ln.tx_ref,
+                "amount": str(ln.amount),
+                "currency": ln.currency,
+                "expiresAt": ln.expires_at.isoformat() if ln.expires_at else None,
+            }
             for ln in state().links.values()
         ]
     )

@@ -1,0 +1,125 @@
+"""Webhooks as Flutterwave sends them: retried until the receiver answers 200, in the documented
+body or the flat legacy one, signed with verif-hash or flutterwave-signature (HMAC)."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from tests.payments.conftest import audit_count, finish_checkout, status_of, wait_for
+from tests.payments.test_webhooks import events_for, webhook_url
+
+FORWARDED_HEADERS = ("content-type", "verif-hash", "flutterwave-signature")
+
+
+@contextmanager
+def flaky_receiver(site, failures: int) -> Iterator[list[int]]:
+    """A receiver in front of the site's webhook that answers 500 to the first `failures`
+    deliveries without passing them on, then forwards each one; yields the codes it answered.
+    The site's sandbox sends its webhooks there while the block runs."""
+    answered: list[int] = []
+
+    def app(environ, start_response):
+        request = Request(environ)
+        if len(answered) < failures:
+            answered.append(500)
+            return Response("receiver down", 500)(environ, start_response)
+        headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
+        upstream = requests.post(
+            webhook_url(site), data=request.get_data(), headers=headers, timeout=15
+        )
+        answered.append(upstream.status_code)
+        return Response(upstream.content, upstream.status_code)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site.app.config["SANDBOX_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        yield answered
+    finally:
+        site.app.config["SANDBOX_WEBHOOK_URL"] = ""
+        server.shutdown()
+
+
+def paid_without_return(shopper, trip_id: int, seats: list[str]) -> tuple[dict, dict, str]:
+    """Paid at the gateway; the browser never comes back, so only a webhook can confirm."""
+    ada = shopper()
+    booking = ada.hold(trip_id, seats)
+    payment = ada.pay(booking)
+    location = finish_checkout(payment["checkoutUrl"], "successful")
+    return booking, payment, location
+
+
+def confirmed(site, booking: dict) -> bool:
+    return status_of(site, booking["bookingId"])[0] == "CONFIRMED"
+
+
+def deliveries_of(sandbox, transaction_id: str) -> list[tuple[int, int | None]]:
+    return [
+        (d["attempt"], d["answered"])
+        for d in sandbox.deliveries()
+        if str(d["transactionId"]) == transaction_id
+    ]
+
+
+def test_a_receiver_failing_twice_gets_the_event_a_third_time_and_applies_it_once(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    with flaky_receiver(pay_site, failures=2) as answered:
+        booking, payment, location = paid_without_return(shopper, trip_id, ["2A"])
+        transaction_id = location.rsplit("transaction_id=", 1)[1]
+
+        assert wait_for(lambda: len(deliveries_of(sandbox, transaction_id)) == 3)
+        assert wait_for(lambda: confirmed(pay_site, booking))
+
+    assert answered == [500, 500, 200]
+    assert deliveries_of(sandbox, transaction_id) == [(1, 500), (2, 500), (3, 200)]
+    tx_ref = location.split("tx_ref=", 1)[1].split("&", 1)[0]
+    assert wait_for(lambda: events_for(pay_site, tx_ref, processed=True) == 1)
+    assert events_for(pay_site, tx_ref) == 1
+    assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
+
+
+def test_a_receiver_that_never_answers_200_is_tried_three_times_only(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    with flaky_receiver(pay_site, failures=10) as answered:
+        booking, _, location = paid_without_return(shopper, trip_id, ["2B"])
+        transaction_id = location.rsplit("transaction_id=", 1)[1]
+        assert wait_for(lambda: len(deliveries_of(sandbox, transaction_id)) == 3)
+
+    assert answered == [500, 500, 500]
+    assert deliveries_of(sandbox, transaction_id) == [(1, 500), (2, 500), (3, 500)]
+    assert status_of(pay_site, booking["bookingId"])[0] == "PENDING_PAYMENT"
+
+
+@pytest.mark.parametrize(
+    ("faults", "event_type", "header"),
+    [
+        ({"webhook_shape": "legacy"}, "CARD_TRANSACTION", "verif-hash"),
+        ({"webhook_signature": "flutterwave-signature"}, "charge.completed", "signature"),
+    ],
+    ids=["legacy-flat-body", "hmac-signature"],
+)
+def test_each_webhook_variant_confirms_a_payment_end_to_end(
+    pay_site, sandbox, shopper, trip_id, faults, event_type, header
+) -> None:
+    sandbox.faults(**faults)
+    seat = "3A" if header == "verif-hash" else "3B"
+    booking, payment, location = paid_without_return(shopper, trip_id, [seat])
+
+    assert wait_for(lambda: confirmed(pay_site, booking))
+
+    tx_ref = location.split("tx_ref=", 1)[1].split("&", 1)[0]
+    stored = pay_site.sql(
+        "SELECT event_type, transaction_id, outcome FROM webhook_events WHERE tx_ref = :r",
+        r=tx_ref,
+    )
+    transaction_id = location.rsplit("transaction_id=", 1)[1]
+    assert stored == [(event_type, transaction_id, "SUCCESSFUL")]
+    assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
