@@ -10,8 +10,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import service_missing
 from tests.live import live_site
 from webapp.config import SANDBOX_SECRET_KEY

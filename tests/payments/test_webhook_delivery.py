@@ -17,15 +17,24 @@ FORWARDED_HEADERS = ("content-type", "verif-hash", "flutterwave-signature")
 
 
 @contextmanager
-def flaky_receiver(site, failures: int) -> Iterator[list[int]]:
-    """A receiver in front of the site's webhook that answers 500 to the first `failures`
-    deliveries without passing them on, then forwards each one; yields the codes it answered.
-    The site's sandbox sends its webhooks there while the block runs."""
-    answered: list[int] = []
+def flaky_receiver(site, failures: int, *, hang: bool = False) -> Iterator[list[int | None]]:
+    """A receiver in front of the site's webhook that fails the first `failures` deliveries
+    without passing them on, then forwards each one; yields what it answered (None: nothing in
+    time). It fails by answering 500, or with `hang` by not answering until the next delivery
+    arrives, which the sandbox only sends after giving up on this one (its timeout is cut to
+    half a second meanwhile). The site's sandbox sends its webhooks there while the block runs."""
+    answered: list[int | None] = []
+    next_arrived = threading.Event()
 
     def app(environ, start_response):
         request = Request(environ)
+        next_arrived.set()
         if len(answered) < failures:
+            if hang:
+                answered.append(None)
+                next_arrived.clear()
+                next_arrived.wait(timeout=30)
+                return Response("too late", 200)(environ, start_response)
             answered.append(500)
             return Response("receiver down", 500)(environ, start_response)
         headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
@@ -38,11 +47,15 @@ def flaky_receiver(site, failures: int) -> Iterator[list[int]]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    site.app.config["SANDBOX_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_port}/hook"
+    config = site.app.config
+    config["SANDBOX_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_port}/hook"
+    config["SANDBOX_WEBHOOK_TIMEOUT_SECONDS"] = 0.5 if hang else 60
     try:
         yield answered
     finally:
-        site.app.config["SANDBOX_WEBHOOK_URL"] = ""
+        config["SANDBOX_WEBHOOK_URL"] = ""
+        config["SANDBOX_WEBHOOK_TIMEOUT_SECONDS"] = 60
+        next_arrived.set()
         server.shutdown()
 
 
@@ -83,6 +96,18 @@ def test_a_receiver_failing_twice_gets_the_event_a_third_time_and_applies_it_onc
     assert wait_for(lambda: events_for(pay_site, tx_ref, processed=True) == 1)
     assert events_for(pay_site, tx_ref) == 1
     assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
+
+
+def test_a_delivery_that_times_out_is_sent_again(pay_site, sandbox, shopper, trip_id) -> None:
+    with flaky_receiver(pay_site, failures=1, hang=True) as answered:
+        booking, _, location = paid_without_return(shopper, trip_id, ["2C"])
+        transaction_id = location.rsplit("transaction_id=", 1)[1]
+
+        assert wait_for(lambda: len(deliveries_of(sandbox, transaction_id)) == 2)
+        assert wait_for(lambda: confirmed(pay_site, booking))
+
+    assert answered == [None, 200]
+    assert deliveries_of(sandbox, transaction_id) == [(1, None), (2, 200)]
 
 
 def test_a_receiver_that_never_answers_200_is_tried_three_times_only(
