@@ -10,9 +10,8 @@ from tests.payments.conftest import paid_booking, plain_refund
 from tests.payments.test_admin_jobs import admin_of, page_of
 from tests.payments.test_jobs import gateway_refunds
 from webapp.config import SANDBOX_SECRET_KEY
-from webapp.extensions import db
 from webapp.jobs.runner import run_job
-from webapp.payments.models import Payment, Refund, RefundReason, RefundStatus
+from webapp.payments.models import RefundReason, RefundStatus
 
 LATER = timedelta(minutes=30)  # past every lease and backoff of the first attempts
 
@@ -23,21 +22,11 @@ def transaction_of(site, payment: dict) -> str:
     )[0][0]
 
 
-def refund_row(site, payment_id: int, amount: int, reason: str) -> int:
-    def make() -> int:
-        payment = db.session.get(Payment, payment_id)
-        refund = Refund(
-            payment_id=payment.id,
-            booking_id=payment.booking_id,
-            amount=amount,
-            currency="NGN",
-            reason=reason,
-        )
-        db.session.add(refund)
-        db.session.commit()
-        return refund.id
-
-    return site.prepare(make)
+def paid_with_refund(site, shopper, trip_id: int, seat: str, amount: int) -> tuple:
+    """A paid booking and a REQUESTED refund: (booking, payment, transaction id, refund id)."""
+    _, booking, payment = paid_booking(site, shopper, trip_id, [seat])
+    refund_id = plain_refund(site, payment["paymentId"], amount)
+    return booking, payment, transaction_of(site, payment), refund_id
 
 
 def pay_out(site, refund_id: int | None = None) -> dict:
@@ -54,9 +43,7 @@ def refund_state(site, refund_id: int) -> tuple:
 def test_a_refund_whose_answer_was_lost_is_adopted_not_repeated(
     pay_site, sandbox, shopper, trip_id, travel
 ) -> None:
-    _, _, payment = paid_booking(pay_site, shopper, trip_id, ["1A"])
-    transaction_id = transaction_of(pay_site, payment)
-    refund_id = plain_refund(pay_site, payment["paymentId"], 400_000)
+    _, _, transaction_id, refund_id = paid_with_refund(pay_site, shopper, trip_id, "1A", 400_000)
     sandbox.faults(fail_next={"refund_answer": [503]})  # made at the gateway, answer lost
 
     pay_out(pay_site, refund_id)
@@ -76,9 +63,7 @@ def test_a_refund_whose_answer_was_lost_is_adopted_not_repeated(
 def test_a_refund_that_never_reached_the_gateway_is_sent_again(
     pay_site, sandbox, shopper, trip_id, travel
 ) -> None:
-    _, _, payment = paid_booking(pay_site, shopper, trip_id, ["1B"])
-    transaction_id = transaction_of(pay_site, payment)
-    refund_id = plain_refund(pay_site, payment["paymentId"], 300_000)
+    _, _, transaction_id, refund_id = paid_with_refund(pay_site, shopper, trip_id, "1B", 300_000)
     sandbox.faults(fail_next={"refund": [503]})  # refused before anything was made
 
     pay_out(pay_site, refund_id)
@@ -94,10 +79,10 @@ def test_a_refund_that_never_reached_the_gateway_is_sent_again(
 def test_two_unknown_refunds_of_the_same_amount_need_review_and_are_never_sent_again(
     pay_site, sandbox, shopper, trip_id, travel
 ) -> None:
-    _, booking, payment = paid_booking(pay_site, shopper, trip_id, ["1C"])
-    transaction_id = transaction_of(pay_site, payment)
-    first = refund_row(pay_site, payment["paymentId"], 250_000, RefundReason.PASSENGER_CANCELLED)
-    second = refund_row(pay_site, payment["paymentId"], 250_000, RefundReason.OVERPAYMENT)
+    booking, payment, transaction_id, first = paid_with_refund(
+        pay_site, shopper, trip_id, "1C", 250_000
+    )
+    second = plain_refund(pay_site, payment["paymentId"], 250_000, RefundReason.OVERPAYMENT)
     sandbox.faults(fail_next={"refund_answer": [503, 503]})
 
     pay_out(pay_site, first)
@@ -127,9 +112,7 @@ def test_two_unknown_refunds_of_the_same_amount_need_review_and_are_never_sent_a
 def test_an_unrecorded_refund_of_an_amount_we_did_not_ask_for_needs_review(
     pay_site, sandbox, shopper, trip_id, travel
 ) -> None:
-    _, _, payment = paid_booking(pay_site, shopper, trip_id, ["1D"])
-    transaction_id = transaction_of(pay_site, payment)
-    refund_id = plain_refund(pay_site, payment["paymentId"], 200_000)
+    _, _, transaction_id, refund_id = paid_with_refund(pay_site, shopper, trip_id, "1D", 200_000)
     sandbox.faults(fail_next={"refund_answer": [503]})
     pay_out(pay_site, refund_id)
     # Someone refunds ₦1,000 from the dashboard meanwhile.

@@ -29,22 +29,21 @@ def payments() -> str:
         .order_by(Payment.verified_at.desc())
         .limit(SHOWN)
     ).all()
-    failed_refunds = db.session.scalars(
-        select(Refund)
-        .where(Refund.status == RefundStatus.FAILED)
-        .order_by(Refund.updated_at.desc())
-        .limit(SHOWN)
-    ).all()
-    review_refunds = db.session.scalars(
-        select(Refund)
-        .where(Refund.status == RefundStatus.NEEDS_REVIEW)
-        .order_by(Refund.updated_at.desc())
-        .limit(SHOWN)
-    ).all()
     return render_template(
         "admin/payments.html",
         mismatches=mismatches,
         late=late,
-        failed_refunds=failed_refunds,
-        review_refunds=review_refunds,
+        failed_refunds=_refunds(RefundStatus.FAILED),
+        review_refunds=_refunds(RefundStatus.NEEDS_REVIEW),
+    )
+
+
+def _refunds(status: str) -> list[Refund]:
+    return list(
+        db.session.scalars(
+            select(Refund)
+            .where(Refund.status == status)
+            .order_by(Refund.updated_at.desc())
+            .limit(SHOWN)
+        )
     )
