@@ -118,7 +118,13 @@ class Sender:
         for attempt in range(1, self.attempts + 1):
             answered = None
             try:
-                response = requests.post(self.url, data=raw, headers=headers, timeout=self.timeout)
+                response = requests.post(
+                    self.url,
+                    data=raw,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,  # a 3xx is a failed delivery, not a hint to follow
+                )
                 answered = response.status_code
             except requests.RequestException as exc:
                 log.warning("sandbox webhook to %s failed: %s", self.url, type(exc).__name__)
