@@ -97,7 +97,12 @@ def test_two_unknown_refunds_of_the_same_amount_need_review_and_are_never_sent_a
     for refund_id in (first, second):
         status, gateway_refund_id, attempts = refund_state(pay_site, refund_id)
         assert (status, gateway_refund_id, attempts) == (RefundStatus.NEEDS_REVIEW, None, 2)
-    page = page_of(admin_of(pay_site, shopper), "/admin/payments")
+    admin = admin_of(pay_site, shopper)
+    ticket = page_of(admin, f"/bookings/{booking['reference']}")
+    shown = [li.get_text() for li in ticket.select('li[data-status="NEEDS_REVIEW"]')]
+    assert len(shown) == 2
+    assert all("being checked by our team" in text for text in shown)
+    page = page_of(admin, "/admin/payments")
     rows = page.select("#review-refunds tbody tr[data-refund-id]")
     assert {int(row["data-refund-id"]) for row in rows} >= {first, second}
     assert booking["reference"] in page.select_one(f'tr[data-refund-id="{first}"]').get_text()

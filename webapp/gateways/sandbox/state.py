@@ -223,6 +223,9 @@ class Refund:
             "flw_ref": self.flw_ref,
             "comment": self.comments,
             "settlement_id": "NEW",
+            # The v3 reference types this item's `meta` as a string; the SDK's refund sample
+            # (and the refund call's answer) shows an object. We follow the sample: no client of
+            # ours reads it, and an object is what a client parsing either answer can handle.
             "meta": {"source": "availablebalance"},
             "created_at": stamp(self.created_at),
             "account_id": ACCOUNT_ID,
