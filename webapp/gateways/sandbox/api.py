@@ -4,9 +4,9 @@ included (an unknown route under /v3 too), so that official clients can read all
 
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from flask import Response, current_app, request, url_for
 
@@ -334,7 +334,7 @@ def _page(message: str, items: list[dict[str, Any]]) -> Response:
     return envelope("success", message, chunk, meta={"page_info": page_info})
 
 
-def _day(value: str | None) -> Any:
+def _day(value: str | None) -> date | Literal[False] | None:
     """None when not given, the date when it reads as one, False when it does not."""
     if not value:
         return None
