@@ -351,3 +351,27 @@ def test_webhook_signature_is_the_base64_hmac_of_the_raw_body(gateway) -> None:
         gateway.parse_webhook({"flutterwave-signature": signature}, body + b" ")
     with pytest.raises(WebhookRejectedError):
         gateway.parse_webhook({"flutterwave-signature": digest.hex()}, body)
+
+
+def test_the_control_page_switches_the_webhook_body_and_signature(sandbox) -> None:
+    assert requests.get(f"{sandbox.url}/control", timeout=5).status_code == 200
+    form = {
+        "webhook": "normal",
+        "webhook_shape": "legacy",
+        "webhook_signature": "flutterwave-signature",
+        "fail_refund_answer": "503",
+    }
+
+    saved = requests.post(f"{sandbox.url}/control", data=form, allow_redirects=False, timeout=5)
+    wrong = requests.post(
+        f"{sandbox.url}/control", data={**form, "webhook_shape": "xml"}, timeout=5
+    )
+
+    assert saved.status_code == 303
+    faults = sandbox.faults_in_force()
+    assert (faults["webhook_shape"], faults["webhook_signature"]) == (
+        "legacy",
+        "flutterwave-signature",
+    )
+    assert faults["fail_next"] == {"refund_answer": [503]}
+    assert "webhook_shape must be one of" in wrong.text
