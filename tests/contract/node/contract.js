@@ -118,6 +118,7 @@ async function main() {
     assert.equal(back.searchParams.get('tx_ref'), txRef);
     transactionId = back.searchParams.get('transaction_id');
     assert.match(transactionId, /^\d+$/);
+    console.log(`transaction ${transactionId}`);
   });
 
   await step('Transaction.verify by id', async () => {
