@@ -99,43 +99,45 @@ class Sender:
     def body(self, transaction: Transaction) -> dict[str, Any]:
         return webhook_body(transaction, self.shape)
 
-    def later(self, bodies: list[dict[str, Any]], delay: float) -> None:
+    def later(self, bodies: list[dict[str, Any]], delay: float, first: int = 1) -> None:
         def run() -> None:
             time.sleep(delay)
             for body in bodies:
-                self.deliver(body)
+                self.deliver(body, first)
 
         threading.Thread(target=run, name="sandbox-webhook", daemon=True).start()
 
-    def deliver(self, body: dict[str, Any]) -> None:
+    def deliver(self, body: dict[str, Any], first: int = 1) -> None:
         """Send one event, again after SANDBOX_WEBHOOK_RETRY_SECONDS while the receiver does
         not answer 200 in time, SANDBOX_WEBHOOK_ATTEMPTS times in all (Flutterwave, with
         retries enabled, counts only a 200 as delivered and tries again 30 minutes apart)."""
-        raw = dumps(body).encode()
-        headers = signed_headers(raw, self.secret, self.signature)
-        transaction_id = body["data"]["id"] if "data" in body else body["id"]
-        status = body["data"]["status"] if "data" in body else body["status"]
-        for attempt in range(1, self.attempts + 1):
-            answered = None
-            try:
-                response = requests.post(
-                    self.url,
-                    data=raw,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,  # a 3xx is a failed delivery, not a hint to follow
-                )
-                answered = response.status_code
-            except requests.RequestException as exc:
-                log.warning("sandbox webhook to %s failed: %s", self.url, type(exc).__name__)
-            with self.sandbox.locked():
-                self.sandbox.deliveries.append(
-                    Delivery(transaction_id, status, self.url, answered, now(), attempt)
-                )
-            if answered == 200:
-                return
-            if attempt < self.attempts and self.interval > 0:
+        for attempt in range(first, self.attempts + 1):
+            if attempt > first and self.interval > 0:
                 time.sleep(self.interval)
+            if self.attempt(body, attempt):
+                return
+
+    def attempt(self, body: dict[str, Any], attempt: int) -> bool:
+        """One delivery, logged; True when the receiver answered 200."""
+        raw = dumps(body).encode()
+        answered = None
+        try:
+            response = requests.post(
+                self.url,
+                data=raw,
+                headers=signed_headers(raw, self.secret, self.signature),
+                timeout=self.timeout,
+                allow_redirects=False,  # a 3xx is a failed delivery, not a hint to follow
+            )
+            answered = response.status_code
+        except requests.RequestException as exc:
+            log.warning("sandbox webhook to %s failed: %s", self.url, type(exc).__name__)
+        data = body.get("data", body)
+        with self.sandbox.locked():
+            self.sandbox.deliveries.append(
+                Delivery(data["id"], data["status"], self.url, answered, now(), attempt)
+            )
+        return answered == 200
 
 
 def announce(link: Link, transaction: Transaction, *, finished: bool) -> None:
@@ -147,7 +149,10 @@ def announce(link: Link, transaction: Transaction, *, finished: bool) -> None:
     if faults.webhook == "drop":
         return
     if faults.webhook == "before_redirect":
-        sender.deliver(body)
+        # The first delivery before the redirect; any retries in the background, so that a
+        # failing receiver never holds the hosted page up.
+        if not sender.attempt(body, 1) and sender.attempts > 1:
+            sender.later([body], sender.interval, first=2)
         return
     if faults.webhook == "reorder":
         link.held_webhooks.append(body)
