@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from bs4 import BeautifulSoup
 
-from tests.payments.conftest import finish_checkout, status_of
+from tests.paysite import finish_checkout, status_of
 
 
 def test_an_expired_link_sends_the_passenger_back_to_pay_with_a_fresh_attempt(

@@ -250,6 +250,7 @@ class SandboxState:
 
     def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)  # notified when a refund is made
         self.path = path
         self.reset()
         self._load()
@@ -261,6 +262,9 @@ class SandboxState:
             self.transactions: dict[int, Transaction] = {}
             self.refunds: dict[int, Refund] = {}
             self.deliveries: list[Delivery] = []
+            # Webhooks waiting to be sent, in order, when delivery is manual:
+            # (wire.Sender, body, the attempt to start from).
+            self.outgoing: list[tuple[Any, dict[str, Any], int]] = []
             start = 7_000_000 + secrets.randbelow(1_000_000)
             self._ids = itertools.count(start)
 

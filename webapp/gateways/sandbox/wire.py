@@ -95,11 +95,20 @@ class Sender:
         self.attempts = max(1, int(config.get("SANDBOX_WEBHOOK_ATTEMPTS", 3)))
         self.interval = float(config.get("SANDBOX_WEBHOOK_RETRY_SECONDS", 30))
         self.timeout = float(config.get("SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 60))
+        self.manual = config.get("SANDBOX_WEBHOOK_DELIVERY") == "manual"
 
     def body(self, transaction: Transaction) -> dict[str, Any]:
         return webhook_body(transaction, self.shape)
 
     def later(self, bodies: list[dict[str, Any]], delay: float, first: int = 1) -> None:
+        """Send `bodies` in order after `delay` seconds, from a thread; or, when delivery is
+        manual, keep them until `deliver_outgoing` is called (the delay is then whatever the
+        caller waits)."""
+        if self.manual:
+            with self.sandbox.locked():
+                self.sandbox.outgoing.extend((self, body, first) for body in bodies)
+            return
+
         def run() -> None:
             time.sleep(delay)
             for body in bodies:
@@ -172,3 +181,13 @@ def release_held(link: Link) -> None:
         link.held_webhooks.clear()
         sandbox = state()
         Sender(sandbox, link.webhook_url).later(later, sandbox.faults.webhook_delay_seconds)
+
+
+def deliver_outgoing(sandbox: SandboxState) -> int:
+    """Send every webhook kept back by manual delivery, in order, retries included, before
+    returning; how many events were sent."""
+    with sandbox.locked():
+        waiting, sandbox.outgoing = sandbox.outgoing, []
+    for sender, body, first in waiting:
+        sender.deliver(body, first)
+    return len(waiting)

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 import requests
 
-from tests.payments.conftest import paid_booking, plain_refund
-from tests.payments.test_admin_jobs import admin_of, page_of
-from tests.payments.test_jobs import gateway_refunds
+from tests.admin.test_admin_jobs import admin_of, page_of
+from tests.paysite import gateway_refunds, paid_booking, plain_refund
 from webapp.config import SANDBOX_SECRET_KEY
 from webapp.jobs.runner import run_job
-from webapp.payments.models import RefundReason, RefundStatus
+from webapp.refunds.models import RefundReason, RefundStatus
 
 LATER = timedelta(minutes=30)  # past every lease and backoff of the first attempts
 
