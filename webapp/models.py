@@ -7,7 +7,8 @@ from webapp.fleet.models import LayoutSeat, Operator, SeatLayout
 from webapp.idempotency.models import IdempotencyKey
 from webapp.jobs.models import JobRun
 from webapp.notifications.models import Notification
-from webapp.payments.models import Payment, PaymentMismatch, Refund, WebhookEvent
+from webapp.payments.models import Payment, PaymentMismatch, WebhookEvent
+from webapp.refunds.models import Refund
 from webapp.trips.models import City, Route, Trip, TripSeat
 
 __all__ = [
