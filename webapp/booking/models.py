@@ -113,6 +113,10 @@ class BookingSeat(db.Model):
     label: Mapped[str] = mapped_column(String(8))
     passenger_name: Mapped[str | None] = mapped_column(String(120))
     passenger_phone: Mapped[str | None] = mapped_column(String(20))
+    boarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    boarded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     booking: Mapped[Booking] = relationship(back_populates="seats")
 
