@@ -64,5 +64,6 @@ from webapp.admin import (  # noqa: E402, F401 - routes register on import
     jobs,
     payments,
     refunds,
+    staff,
     trips,
 )

@@ -3,6 +3,10 @@ manifest and its CSV, and cancelling a trip (everyone refunded in full; admins o
 
 The staff of an operator see that operator's trips only: another operator's trip is a 404."""
 
+import csv
+import io
+from collections.abc import Iterator
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, select
@@ -130,14 +134,13 @@ def trips_csv() -> Response:
 
 def manifest_rows(trip_id: int) -> list[tuple[BookingSeat, Booking]]:
     """The passengers: every seat of a confirmed booking, by seat label."""
-    return list(
-        db.session.execute(
-            select(BookingSeat, Booking)
-            .join(Booking, Booking.id == BookingSeat.booking_id)
-            .where(Booking.trip_id == trip_id, Booking.status == BookingStatus.CONFIRMED)
-            .order_by(BookingSeat.label)
-        ).tuples()
-    )
+    rows = db.session.execute(
+        select(BookingSeat, Booking)
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .where(Booking.trip_id == trip_id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(BookingSeat.label)
+    ).all()
+    return [(seat, booking) for seat, booking in rows]
 
 
 @bp.get("/trips/<int:trip_id>")
@@ -171,10 +174,7 @@ def manifest_csv(trip_id: int) -> Response:
     scoped_trip(trip_id)
     rows = manifest_rows(trip_id)
 
-    def lines():  # noqa: ANN202 - a generator of CSV text
-        import csv
-        import io
-
+    def lines() -> Iterator[str]:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["seat", "passenger", "phone", "reference", "boarded"])
