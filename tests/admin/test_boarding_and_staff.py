@@ -208,3 +208,21 @@ def test_a_staff_account_needs_an_operator(app: Flask) -> None:
         create_user(role="passenger", operator_id=create_operator().id)
     db.session.rollback()
     assert db.session.scalar(select(Booking.id).limit(1)) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/admin/trips/99999999999"),
+        ("get", "/admin/trips/99999999999/board"),
+        ("post", "/admin/trips/99999999999/board"),
+        ("get", "/admin/trips/99999999999/manifest.csv"),
+        ("post", "/admin/refunds/99999999999/retry"),
+        ("get", "/admin/bookings/" + "X" * 300),
+    ],
+)
+def test_ids_out_of_range_are_a_404(client, method: str, path: str) -> None:
+    logged_in_as(client, role="admin")
+    token = csrf_from(client, "/admin")
+    response = getattr(client, method)(path, data={"csrf_token": token, "code": "RP-X"})
+    assert response.status_code == 404

@@ -18,15 +18,15 @@ from webapp.extensions import db
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
-MAX_ID = 2**62
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integers in both databases
 
 
 def arg_int(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError(f"“{name}” must be a whole number.")
+    if not raw.isdigit() or len(raw) > 10 or int(raw) > LARGEST_ID:
+        raise ValidationError(f"“{name}” must be a whole number, at most {LARGEST_ID}.")
     return int(raw)
 
 
@@ -93,13 +93,10 @@ def csv_response(
         writer = csv.writer(out)
         writer.writerow(header)
         yield out.getvalue()
-        after = MAX_ID
+        after: int | None = None
         while True:
-            items = list(
-                db.session.scalars(
-                    stmt.where(id_column < after).order_by(id_column.desc()).limit(EXPORT_BATCH)
-                )
-            )
+            batch = stmt if after is None else stmt.where(id_column < after)
+            items = list(db.session.scalars(batch.order_by(id_column.desc()).limit(EXPORT_BATCH)))
             if not items:
                 return
             out.seek(0)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 
 from webapp.admin import admin_required, bp
 from webapp.admin.listing import (
+    LARGEST_ID,
     arg_choice,
     arg_date,
     args_without,
@@ -14,6 +15,7 @@ from webapp.admin.listing import (
     keyset_page,
 )
 from webapp.booking.models import Booking
+from webapp.errors import NotFoundError
 from webapp.extensions import db
 from webapp.presentation import lagos_datetime
 from webapp.refunds.models import Refund, RefundReason, RefundStatus
@@ -104,6 +106,8 @@ def refunds_csv() -> Response:
 @bp.post("/refunds/<int:refund_id>/retry")
 @admin_required
 def retry(refund_id: int) -> Response:
+    if refund_id > LARGEST_ID:
+        raise NotFoundError("We could not find that refund.")
     retry_refund(current_user.id, refund_id)
     flash(f"Refund #{refund_id} will be sent again.", "success")
     return redirect(url_for("admin.refunds", status="WAITING"), 303)
