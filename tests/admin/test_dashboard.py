@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text
 
 from tests.admin.helpers import logged_in_as, paid_booking
@@ -14,7 +15,7 @@ from webapp.refunds.models import Refund
 
 
 def figure(soup, period: str, name: str) -> str:
-    return soup.select_one(f'tr[data-period="{period}"] a[data-figure="{name}"]').get_text()
+    return soup.select_one(f'td[data-period="{period}"] a[data-figure="{name}"]').get_text()
 
 
 def test_only_admins_see_the_dashboard(client) -> None:
@@ -87,6 +88,24 @@ def test_figures_equal_independent_sql(client) -> None:
     assert len(str(chart).encode()) < 10_000
     assert len(chart.find_all("rect")) == 30
     # Each figure drills to the rows behind it: the same two bookings.
-    link = soup.select_one('tr[data-period="month"] a[data-figure="bookings"]')["href"]
+    link = soup.select_one('td[data-period="month"] a[data-figure="bookings"]')["href"]
     listed = page(client.get(link)).select("#bookings tbody tr[data-reference]")
     assert len(listed) == 2
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_lagos_days_on_sqlite_too(client) -> None:
+    trip = create_trip()
+    now = clock.now()
+    paid_booking(trip, ["1A"], now - timedelta(days=1))
+    paid_booking(trip, ["1B"], now)
+    logged_in_as(client, role="admin")
+
+    soup = page(client.get("/admin"))
+
+    assert figure(soup, "today", "bookings") == "1"
+    assert figure(soup, "month", "bookings") == "2"
+    heights = [int(bar["height"]) for bar in soup.find("svg", id="sales-chart").find_all("rect")]
+    assert heights[-1] > 1
+    assert heights[-2] > 1
+    assert heights[:-2] == [1] * 28

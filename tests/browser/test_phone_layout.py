@@ -69,7 +69,19 @@ def test_no_page_is_wider_than_a_phone(
         f"/bookings/{reference}",
         "/account/tokens",
     ]
-    admin_pages = ["/admin/jobs", "/admin/payments", f"/admin/trips/{trip_id}"]
+    admin_pages = [
+        "/admin",
+        "/admin/bookings",
+        f"/admin/bookings/{reference}",
+        "/admin/refunds",
+        "/admin/trips",
+        "/admin/audit",
+        "/admin/staff",
+        "/admin/jobs",
+        "/admin/payments",
+        f"/admin/trips/{trip_id}",
+        f"/admin/trips/{trip_id}/board",
+    ]
     too_wide = {}
     for who, urls in (
         (None, ["/login", "/register"]),
