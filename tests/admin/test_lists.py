@@ -92,6 +92,10 @@ def test_bad_filters_are_a_4xx(client, query: str) -> None:
         "/admin/trips?departs_on=soon",
         "/admin/trips?after=x",
         "/admin/audit?subject_id=x",
+        "/admin/payments?status=PAID",
+        "/admin/payments?flag=odd",
+        "/admin/payments?min_naira=-5",
+        "/admin/payments?from=2026-12-02&to=2026-12-01",
         "/admin/audit?from=2026-02-30",
     ],
 )
@@ -158,6 +162,8 @@ def test_first_pages_stay_bounded_on_50000_bookings(client) -> None:
         f"/admin/bookings?paid_from={today}&paid_to={today}",
         "/admin/bookings?q=bulk77@example.com",
         "/admin/refunds",
+        "/admin/payments",
+        f"/admin/payments?status=SUCCESSFUL&min_naira=1000&from={today}",
         "/admin/trips",
         "/admin/audit?subject=booking",
         "/admin",
@@ -267,3 +273,30 @@ def test_booking_detail_shows_everything_in_order(client) -> None:
     ]
     assert client.get("/admin/bookings/RP-NOPE").status_code == 404
     assert db.session.scalar(select(BookingSeat.boarded_at).limit(1)) is None
+
+
+def test_payments_filter_by_status_amount_and_flag(client) -> None:
+    trip = create_trip()
+    cheap = paid_booking(trip, ["1A"], clock.now())
+    late = paid_booking(trip, ["1B"], clock.now(), cancel_reason="SEATS_LOST")
+    db.session.execute(
+        text("UPDATE payments SET amount = 100000 WHERE booking_id = :b"), {"b": cheap.id}
+    )
+    db.session.commit()
+    logged_in_as(client, role="admin")
+
+    def listed(query: str) -> list[str]:
+        rows = page(client.get(f"/admin/payments?{query}")).select(
+            "#all-payments tr[data-payment-id]"
+        )
+        return [row.find("a").get_text() for row in rows]
+
+    assert listed("") == [late.reference, cheap.reference]
+    assert listed("max_naira=1000") == [cheap.reference]
+    assert listed("min_naira=1001") == [late.reference]
+    assert listed("flag=LATE") == [late.reference]
+    assert listed("status=PENDING") == []
+    flags = page(client.get("/admin/payments")).select("#all-payments tr[data-payment-id]")
+    assert flags[0].find_all("td")[-1].get_text() == "late, seats lost"
+    exported = client.get("/admin/payments.csv?flag=LATE").get_data(as_text=True)
+    assert len(exported.strip().splitlines()) == 2
