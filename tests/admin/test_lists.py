@@ -300,3 +300,19 @@ def test_payments_filter_by_status_amount_and_flag(client) -> None:
     assert flags[0].find_all("td")[-1].get_text() == "late, seats lost"
     exported = client.get("/admin/payments.csv?flag=LATE").get_data(as_text=True)
     assert len(exported.strip().splitlines()) == 2
+
+
+def test_running_a_job_from_the_page_is_audited_and_the_page_speaks_words(client) -> None:
+    admin = logged_in_as(client, role="admin")
+    token = csrf_from(client, "/admin/jobs")
+
+    ran = client.post("/admin/jobs/cleanup-idempotency/run", data={"csrf_token": token})
+
+    assert ran.status_code == 303
+    event_ = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "job.run_now"))
+    assert event_.actor_user_id == admin.id
+    assert event_.data == {"job": "cleanup-idempotency"}
+    listed = page(client.get("/admin/audit?subject=job"))
+    row = listed.select_one('#audit tr[data-action="job.run_now"]')
+    assert admin.email in row.get_text()
+    assert "{" not in page(client.get("/admin/jobs")).find(id="recent-runs").get_text()

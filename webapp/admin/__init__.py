@@ -2,6 +2,7 @@
 else gets the same 404 as a missing page."""
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -9,6 +10,7 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 
 from webapp.errors import NotFoundError
+from webapp.presentation import lagos_datetime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +51,20 @@ def status_words(code: object) -> str:
 def action_words(action: str) -> str:
     """booking.pending_payment → "Booking pending payment"."""
     return status_words(action.replace(".", " "))
+
+
+@bp.app_template_filter("counts_words")
+def counts_words(counts: dict[str, Any] | None) -> str:
+    """{"expired": 3, "released": 0} → "expired 3, released 0"."""
+    return ", ".join(f"{status_words(k).lower()} {v}" for k, v in (counts or {}).items())
+
+
+@bp.app_template_filter("iso_lagos")
+def iso_lagos(moment: str | None) -> str:
+    """An ISO timestamp (as the health report gives it) in the one date format of the pages."""
+    if not moment:
+        return ""
+    return lagos_datetime(datetime.fromisoformat(moment))
 
 
 def operator_scope() -> int | None:
