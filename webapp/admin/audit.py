@@ -11,7 +11,7 @@ from webapp.admin.listing import (
     arg_text,
     args_without,
     csv_response,
-    day_range,
+    in_days,
     keyset_page,
 )
 from webapp.audit.models import AuditEvent
@@ -37,11 +37,7 @@ def filtered_events() -> tuple[Select, dict[str, object]]:
         stmt = stmt.where(AuditEvent.subject_id == subject_id)
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
-    start, end = day_range(first, last)
-    if start:
-        stmt = stmt.where(AuditEvent.occurred_at >= start)
-    if end:
-        stmt = stmt.where(AuditEvent.occurred_at < end)
+    stmt = in_days(stmt, AuditEvent.occurred_at, first, last)
     shown = {"actor": actor, "subject": subject, "subject_id": subject_id, "action": action}
     return stmt, shown | {"from": first, "to": last}
 

@@ -17,6 +17,7 @@ from webapp.admin.listing import (
     args_without,
     csv_response,
     day_range,
+    in_days,
     keyset_page,
 )
 from webapp.audit.models import AuditEvent
@@ -51,8 +52,7 @@ def filtered_bookings() -> tuple[Select, dict[str, object]]:
     if trip_id is not None:
         stmt = stmt.where(Booking.trip_id == trip_id)
     if created_on:
-        start, end = day_range(created_on, created_on)
-        stmt = stmt.where(Booking.created_at >= start, Booking.created_at < end)
+        stmt = in_days(stmt, Booking.created_at, created_on, created_on)
     if paid_from or paid_to:
         day_range(paid_from, paid_to)  # refuses a range that ends before it starts
         today = clock.today_in_lagos()

@@ -66,6 +66,16 @@ def day_range(first: date | None, last: date | None) -> tuple[datetime | None, d
     return start, end
 
 
+def in_days(stmt: Select, column: Any, first: date | None, last: date | None) -> Select:
+    """`stmt` limited to rows whose `column` falls on the Lagos days `first`..`last`."""
+    start, end = day_range(first, last)
+    if start:
+        stmt = stmt.where(column >= start)
+    if end:
+        stmt = stmt.where(column < end)
+    return stmt
+
+
 @dataclass
 class Page:
     rows: list[Any]

@@ -13,7 +13,7 @@ from webapp.admin.listing import (
     arg_int,
     args_without,
     csv_response,
-    day_range,
+    in_days,
     keyset_page,
 )
 from webapp.booking.models import Booking
@@ -35,11 +35,7 @@ def filtered_payments() -> tuple[Select, dict[str, object]]:
     stmt = select(Payment)
     if status:
         stmt = stmt.where(Payment.status == status)
-    start, end = day_range(first, last)
-    if start:
-        stmt = stmt.where(Payment.created_at >= start)
-    if end:
-        stmt = stmt.where(Payment.created_at < end)
+    stmt = in_days(stmt, Payment.created_at, first, last)
     if least is not None:
         stmt = stmt.where(Payment.amount >= least * 100)
     if most is not None:

@@ -11,7 +11,7 @@ from webapp.admin.listing import (
     arg_date,
     args_without,
     csv_response,
-    day_range,
+    in_days,
     keyset_page,
 )
 from webapp.booking.models import Booking
@@ -38,11 +38,7 @@ def filtered_refunds() -> tuple[Select, dict[str, object]]:
         stmt = stmt.where(Refund.status == status)
     if reason:
         stmt = stmt.where(Refund.reason == reason)
-    start, end = day_range(first, last)
-    if start:
-        stmt = stmt.where(Refund.completed_at >= start)
-    if end:
-        stmt = stmt.where(Refund.completed_at < end)
+    stmt = in_days(stmt, Refund.completed_at, first, last)
     return stmt, {"status": status, "reason": reason}
 
 

@@ -19,7 +19,7 @@ from webapp.admin.listing import (
     arg_text,
     args_without,
     csv_response,
-    day_range,
+    in_days,
     keyset_page,
 )
 from webapp.booking.models import Booking, BookingSeat, BookingStatus
@@ -70,8 +70,7 @@ def filtered_trips() -> tuple[Select, dict[str, object]]:
             )
         )
     if departs_on:
-        start, end = day_range(departs_on, departs_on)
-        stmt = stmt.where(Trip.departs_at >= start, Trip.departs_at < end)
+        stmt = in_days(stmt, Trip.departs_at, departs_on, departs_on)
     return stmt, {"route": place, "operator": operator, "departs_on": departs_on}
 
 
