@@ -43,10 +43,15 @@ def upgrade():
             ['id'],
             ondelete='SET NULL',
         )
+        batch_op.create_index('ix_booking_seats_passenger_phone', ['passenger_phone'])
+    # Staff find bookings by a passenger's phone or the contact e-mail.
+    op.create_index('ix_bookings_contact_email', 'bookings', ['contact_email'])
 
 
 def downgrade():
+    op.drop_index('ix_bookings_contact_email', table_name='bookings')
     with op.batch_alter_table('booking_seats', schema=None) as batch_op:
+        batch_op.drop_index('ix_booking_seats_passenger_phone')
         batch_op.drop_constraint(
             op.f('fk_booking_seats_boarded_by_user_id_users'), type_='foreignkey'
         )

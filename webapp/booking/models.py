@@ -76,6 +76,7 @@ class Booking(db.Model):
         Index("ix_bookings_user_id_status", "user_id", "status"),
         Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
         Index("ix_bookings_trip_id", "trip_id"),
+        Index("ix_bookings_contact_email", "contact_email"),  # staff search by e-mail
         CheckConstraint(
             "status IN ('HELD', 'PENDING_PAYMENT', 'CONFIRMED', 'EXPIRED', 'CANCELLED')",
             name="status_known",
@@ -123,6 +124,7 @@ class BookingSeat(db.Model):
     __table_args__ = (
         UniqueConstraint("booking_id", "trip_seat_id"),
         Index("ix_booking_seats_trip_seat_id", "trip_seat_id"),
+        Index("ix_booking_seats_passenger_phone", "passenger_phone"),  # staff search by phone
     )
 
 
