@@ -131,3 +131,36 @@ def test_checkout_of_an_expired_hold_says_so(pay_site, sandbox, shopper, trip_id
 
     assert page.status_code == 409
     assert soup(page).find(id="hold-gone") is not None
+
+
+def test_the_sandbox_page_opens_on_the_address_the_browser_used(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 13: served as localhost or on a LAN address, Pay must not send a phone to
+    127.0.0.1 (the address our gateway client uses to reach the sandbox)."""
+    ada = shopper()
+    booking = ada.hold(trip_id, ["2A"])
+    ref = booking["reference"]
+    fill_details(
+        ada, ref, **{"name-2A": "Ada Obi", "phone-2A": "0803 123 4567", "email": ada.email}
+    )
+    summary = soup(ada.browser.get(f"{pay_site.url}/bookings/{ref}/summary", timeout=5))
+    form = summary.find(id="pay-form")
+    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    port = pay_site.url.rsplit(":", 1)[1]
+    phone_sees = f"192.168.1.20:{port}"
+    jar = list(ada.browser.cookies)
+
+    paid = ada.browser.post(
+        f"{pay_site.url}{form['action']}",
+        data=data,
+        # requests files its cookies under the Host header's name; send them as the phone would
+        headers={"Host": phone_sees, "Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["Location"].startswith(f"http://{phone_sees}/sandbox/flutterwave/")
+    hosted = paid.headers["Location"].replace(f"http://{phone_sees}", pay_site.url)
+    assert soup(ada.browser.get(hosted, timeout=5)).find(id="amount") is not None

@@ -1,6 +1,8 @@
 """Checkout pages: passenger details → summary → Pay (303 to the gateway) → return page that
 waits for verification. Thin: parse, call one service, render or redirect."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import (
     Blueprint,
     Response,
@@ -79,7 +81,21 @@ def pay(reference: str) -> Response | tuple[str, int]:
     started = checkout.start_checkout(
         current_user.id, booking.id, url_for("payments.payment_return", _external=True)
     )
-    return redirect(started.checkout_url, 303)
+    return redirect(_as_seen_by_the_browser(started.checkout_url), 303)
+
+
+def _as_seen_by_the_browser(checkout_url: str) -> str:
+    """The development sandbox is served by this very app, and it names its hosted page after
+    the address our gateway client called it on (127.0.0.1). The passenger's browser reached us
+    at another address (localhost, a LAN address from a phone): send them to the hosted page at
+    that one. A real gateway's page is left alone."""
+    gateway = urlsplit(current_app.config["FLUTTERWAVE_BASE_URL"])
+    hosted = urlsplit(checkout_url)
+    ours = (hosted.scheme, hosted.netloc) == (gateway.scheme, gateway.netloc)
+    if not ours or not hosted.path.startswith("/sandbox/"):
+        return checkout_url
+    public = urlsplit(request.host_url)
+    return urlunsplit((public.scheme, public.netloc, hosted.path, hosted.query, hosted.fragment))
 
 
 @bp.get("/payments/return")
