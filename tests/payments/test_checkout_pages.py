@@ -164,3 +164,31 @@ def test_the_sandbox_page_opens_on_the_address_the_browser_used(
     assert paid.headers["Location"].startswith(f"http://{phone_sees}/sandbox/flutterwave/")
     hosted = paid.headers["Location"].replace(f"http://{phone_sees}", pay_site.url)
     assert soup(ada.browser.get(hosted, timeout=5)).find(id="amount") is not None
+
+
+def test_the_return_page_answers_before_the_gateway_does(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 5: with a slow verify the return page was blank until the gateway answered. It
+    now answers at once, saying it is confirming, and its first status request asks."""
+    sandbox.faults(webhook="drop")
+    ada = shopper()
+    booking = ada.hold(trip_id, ["3A"])
+    payment = ada.pay(booking)
+    location = finish_checkout(payment["checkoutUrl"], "successful")
+
+    first = ada.browser.get(location, timeout=15)
+
+    page = soup(first)
+    assert page.find(id="payment-pending") is not None
+    assert "Confirming your payment" in page.find(id="payment-pending").get_text()
+    status = page.find(id="payment-status")
+    assert status["hx-trigger"] == "load"
+    assert status_of(pay_site, booking["bookingId"]) == ("PENDING_PAYMENT", [("PENDING", None)])
+    check = ada.browser.get(
+        f"{pay_site.url}{status['hx-get']}", headers={"HX-Request": "true"}, timeout=15
+    )
+    assert check.headers["HX-Redirect"] == f"/bookings/{booking['reference']}"
+    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
+    no_script = soup(ada.browser.get(location, timeout=15))
+    assert no_script.find(id="payment-confirmed") is not None

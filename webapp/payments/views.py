@@ -101,23 +101,59 @@ def _as_seen_by_the_browser(checkout_url: str) -> str:
 @bp.get("/payments/return")
 @login_required
 def payment_return() -> str:
+    """Where the gateway sends the passenger back. The page answers at once ("Confirming your
+    payment…") and its first status request asks the gateway, which may take seconds; a
+    browser without JS follows the page's `wait=1` link, which asks before answering."""
     payment = queries.payment_by_tx_ref(request.args.get("tx_ref", ""), current_user)
+    said, transaction_id = _what_the_gateway_said()
+    if request.args.get("wait") == "1":
+        _settle_from_return(payment.id, said, transaction_id)
+    context = _status_context(payment.id)
+    status = context["payment"].status
+    # Pending, or closed here while the gateway says money came: worth asking once more.
+    if status == PaymentStatus.PENDING or (
+        status != PaymentStatus.SUCCESSFUL and said == "successful"
+    ):
+        context["first_check"] = url_for(
+            "payments.payment_status",
+            payment_id=payment.id,
+            transaction_id=transaction_id,
+            status=said,
+        )
+        context["check_now"] = url_for(
+            "payments.payment_return", **{**request.args.to_dict(), "wait": "1"}
+        )
+    return render_template("payments/return.html", **context)
+
+
+def _what_the_gateway_said() -> tuple[str | None, str | None]:
     said = request.args.get("status", "")
     transaction_id = request.args.get("transaction_id", "")
-    settle_payment(
-        payment.id,
+    return (
+        said if said in ("cancelled", "failed", "successful") else None,
         transaction_id if transaction_id.isdigit() else None,
+    )
+
+
+def _settle_from_return(payment_id: int, said: str | None, transaction_id: str | None) -> None:
+    settle_payment(
+        payment_id,
+        transaction_id,
         customer_said=said if said in ("cancelled", "failed") else None,
         actor="return-page",
     )
-    return render_template("payments/return.html", **_status_context(payment.id))
 
 
 @bp.get("/payments/<int:payment_id>/status")
 @login_required
 def payment_status(payment_id: int) -> tuple[str, int, dict[str, str]]:
+    """The status fragment. The return page's first request carries what the gateway said on
+    the redirect and asks the gateway at once; later polls ask at most so often."""
     payment = queries.payment_for(payment_id, current_user)
-    if payment.status == PaymentStatus.PENDING:
+    said, transaction_id = _what_the_gateway_said()
+    if said or transaction_id:
+        _settle_from_return(payment.id, said, transaction_id)
+    elif payment.status == PaymentStatus.PENDING:
         settle_payment(payment.id, actor="status-poll", polled=True)
     context = _status_context(payment.id)
     headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
