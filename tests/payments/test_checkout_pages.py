@@ -192,3 +192,47 @@ def test_the_return_page_answers_before_the_gateway_does(
     assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
     no_script = soup(ada.browser.get(location, timeout=15))
     assert no_script.find(id="payment-confirmed") is not None
+
+
+def test_a_second_pay_while_the_first_is_running_lands_on_the_same_payment(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 11: two overlapping Pay submissions gave a 409 page. The second now waits for the
+    first (a page that refreshes itself) and then goes where the first went."""
+    from webapp import clock
+    from webapp.idempotency import services
+
+    ada = shopper()
+    booking = ada.hold(trip_id, ["4A"])
+    ref = booking["reference"]
+    fill_details(
+        ada, ref, **{"name-4A": "Ada Obi", "phone-4A": "0803 123 4567", "email": ada.email}
+    )
+    summary = soup(ada.browser.get(f"{pay_site.url}/bookings/{ref}/summary", timeout=5))
+    form = summary.find(id="pay-form")
+    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    key = data["idempotency_key"]
+    path = form["action"]
+    # The first press is still running: its key is claimed and not finished.
+    claim = pay_site.prepare(
+        lambda: services.claim_key(
+            ada.user_id, key, services.fingerprint("POST", path, {}), "POST", path, clock.now()
+        )
+    )
+
+    second = ada.browser.post(f"{pay_site.url}{path}", data=data, allow_redirects=False, timeout=10)
+
+    assert second.status_code == 303, second.text
+    waiting_url = f"{pay_site.url}{second.headers['Location']}"
+    waiting = ada.browser.get(waiting_url, allow_redirects=False, timeout=5)
+    assert waiting.status_code == 200
+    assert soup(waiting).find(id="payment-starting") is not None
+    assert soup(waiting).find("meta", attrs={"http-equiv": "refresh"}) is not None
+    hosted = f"{pay_site.url}/sandbox/flutterwave/checkout/first-one"
+    pay_site.prepare(
+        lambda: services.complete_key(claim.key_id, 303, "", "text/html", hosted, clock.now())
+    )
+    done = ada.browser.get(waiting_url, allow_redirects=False, timeout=5)
+    assert done.status_code == 303
+    assert done.headers["Location"] == hosted
+    assert len(status_of(pay_site, booking["bookingId"])[1]) == 0  # no second payment started

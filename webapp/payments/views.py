@@ -18,6 +18,7 @@ from webapp import clock
 from webapp.booking.models import Booking, BookingStatus
 from webapp.errors import DomainError
 from webapp.idempotency.http import idempotent, new_form_key
+from webapp.idempotency.services import stored_key
 from webapp.payments import checkout, queries
 from webapp.payments.models import PaymentStatus
 from webapp.payments.verification import settle_payment
@@ -72,10 +73,31 @@ def summary(reference: str) -> Response | str | tuple[str, int]:
     )
 
 
+def _wait_for_the_first_click(key: str) -> Response:
+    reference = (request.view_args or {}).get("reference", "")
+    return redirect(url_for("payments.paying", reference=reference, key=key), 303)
+
+
+@bp.get("/bookings/<reference>/paying")
+@login_required
+def paying(reference: str) -> Response | str:
+    """A second Pay pressed while the first was still starting the payment waits here, then
+    goes where the first one went: the same payment, never a second one or an error."""
+    booking = queries.booking_for(reference, current_user)
+    stored = stored_key(current_user.id, request.args.get("key", "")[:255])
+    if stored is None:  # the first attempt failed and let go of its key: start again
+        return redirect(url_for("payments.summary", reference=booking.reference), 303)
+    if stored.response_location:
+        return redirect(stored.response_location, 303)
+    if stored.is_finished:
+        return redirect(url_for("payments.summary", reference=booking.reference), 303)
+    return render_template("payments/paying.html", booking=booking)
+
+
 @bp.post("/bookings/<reference>/pay")
 @login_required
 @per_ip_and_account("CHECKOUT")
-@idempotent()
+@idempotent(while_busy=_wait_for_the_first_click)
 def pay(reference: str) -> Response | tuple[str, int]:
     booking = queries.booking_for(reference, current_user)
     started = checkout.start_checkout(
