@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from webapp import clock
+from webapp import carried_forms, clock
 from webapp.booking.models import Booking, BookingStatus
 from webapp.errors import DomainError
 from webapp.idempotency.http import idempotent, new_form_key
@@ -50,11 +50,18 @@ def details(reference: str) -> Response | str | tuple[str, int]:
         except DomainError as error:
             errors, message = error.details, error.message
             page = render_template(
-                "payments/details.html", booking=booking, errors=errors, message=message
+                "payments/details.html",
+                booking=booking,
+                errors=errors,
+                message=message,
+                typed=request.form,
             )
             return page, error.status_code
         return redirect(url_for("payments.summary", reference=booking.reference), 303)
-    return render_template("payments/details.html", booking=booking, errors=errors, message=None)
+    typed = carried_forms.take(request.path)  # typed before the session ended, to send again
+    return render_template(
+        "payments/details.html", booking=booking, errors=errors, message=None, typed=typed
+    )
 
 
 @bp.get("/bookings/<reference>/summary")
