@@ -200,3 +200,31 @@ def test_the_countdown_warns_at_two_minutes_and_says_when_the_seats_are_gone(
     expect(phone.locator("#checkout-link")).to_be_hidden()
     expect(phone.get_by_role("link", name="Choose seats again")).to_be_visible()
     phone.screenshot(path=str(screenshots / "countdown-over-phone.png"), full_page=True)
+
+
+def test_results_are_sorted_and_filtered_with_the_form(
+    phone: Page, live_app: Flask, screenshots: Path
+) -> None:
+    """Deliverable 4 in the browser: the refine form works as a plain GET form."""
+    from datetime import timedelta
+
+    from webapp import clock
+
+    tomorrow = (clock.today_in_lagos() + timedelta(days=1)).isoformat()
+    phone.goto(f"/trips?origin=lagos&destination=abuja&date={tomorrow}")
+    expect(phone.locator("#nearby-days a")).to_have_count(7)
+    expect(phone.get_by_label("Sort by")).to_be_hidden()  # folded away on a phone at first
+    phone.get_by_text("Sort and filter").press("Enter")
+    phone.get_by_label("Sort by").select_option("price")
+    phone.get_by_label("Leaves in the").select_option("morning")
+    phone.get_by_role("button", name="Show buses").click()
+
+    expect(phone).to_have_url(re.compile(r"sort=price.*time=morning"))
+    fares = [
+        int(re.sub(r"\D", "", text)) for text in phone.locator("#trip-list .fare").all_inner_texts()
+    ]
+    assert fares == sorted(fares)
+    departs = phone.locator("#trip-list .depart").all_inner_texts()
+    assert all("05:00" <= hour < "12:00" for hour in departs), departs
+    expect(phone.locator("#result-count")).to_contain_text("shown")
+    phone.screenshot(path=str(screenshots / "results-filtered-phone.png"), full_page=True)
