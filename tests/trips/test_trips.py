@@ -223,3 +223,31 @@ def test_results_sort_filter_and_nearby_dates(client: FlaskClient) -> None:
     assert "sort=price" in strip[label[4]][1]  # the choices travel with the date
     chosen = page(empty_day).select_one("#nearby-days a[aria-current=date]")
     assert chosen.select_one(".day").get_text() == label[3]
+
+
+def test_help_terms_and_refund_policy_state_the_configured_figures(
+    app, client: FlaskClient
+) -> None:
+    app.config["SEAT_HOLD_MINUTES"] = 12
+    app.config["SERVICE_FEE_PER_SEAT"] = 30_000
+    app.config["SALES_CUTOFF_MINUTES"] = 45
+
+    terms = page(client.get("/terms")).find(id="terms").get_text(" ")
+    policy = page(client.get("/refund-policy")).get_text(" ")
+    help_page = client.get("/help")
+
+    assert "held for 12 minutes" in terms
+    assert "₦300.00 per seat" in terms
+    assert "45 minutes before departure" in terms
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in page(client.get("/refund-policy")).select("#refund-tiers tbody tr")
+    ]
+    assert rows == [
+        ["48 hours or more before departure", "90% of the fare"],
+        ["12 to 48 hours before", "50% of the fare"],
+        ["less than 12 hours before", "nothing"],
+    ]
+    assert "₦300.00 per seat is not refunded" in policy
+    assert help_page.status_code == 200
+    assert "12 minutes" in page(help_page).get_text()

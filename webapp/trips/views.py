@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from webapp import clock
 from webapp.errors import ValidationError
+from webapp.fleet.policy import DEFAULT_POLICY
 from webapp.trips import listing, queries
 from webapp.trips.search import parse_search
 
@@ -87,3 +88,34 @@ def results() -> tuple[str, int]:
         **context,
     )
     return page, 200
+
+
+def _policy_figures() -> dict[str, object]:
+    """The figures the help, terms and refund-policy pages state, read from the settings, so
+    the pages never disagree with what the code does."""
+    config = current_app.config
+    return {
+        "hold_minutes": config["SEAT_HOLD_MINUTES"],
+        "payment_minutes": config["PAYMENT_WINDOW_MINUTES"],
+        "max_hold_minutes": config["MAX_HOLD_MINUTES"],
+        "max_seats": config["MAX_SEATS_PER_BOOKING"],
+        "max_holds": config["MAX_ACTIVE_HOLDS_PER_USER"],
+        "cutoff_minutes": config["SALES_CUTOFF_MINUTES"],
+        "service_fee": config["SERVICE_FEE_PER_SEAT"],
+        "tiers": DEFAULT_POLICY,
+    }
+
+
+@bp.get("/help")
+def help_page() -> str:
+    return render_template("trips/help.html", **_policy_figures())
+
+
+@bp.get("/terms")
+def terms() -> str:
+    return render_template("trips/terms.html", **_policy_figures())
+
+
+@bp.get("/refund-policy")
+def refund_policy() -> str:
+    return render_template("trips/refund_policy.html", **_policy_figures())
