@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
-from tests.browser.test_seat_grid import log_in, new_trip
+from tests.browser.test_seat_grid import in_app, log_in, new_trip
 from tests.factories import PASSWORD, create_user
 from webapp import clock
 from webapp.booking.models import Booking
@@ -60,14 +60,6 @@ def axe_problems(page: Page, name: str, report: list[str]) -> list[str]:
     ]
 
 
-def _in_app(app: Flask, make):
-    with app.app_context():
-        try:
-            return make()
-        finally:
-            db.session.remove()
-
-
 def test_no_serious_or_critical_axe_violation_on_any_page(
     a11y: BrowserContext, live_app: Flask
 ) -> None:
@@ -83,7 +75,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
         )
         return user.email, booking.reference, search
 
-    email, reference, search = _in_app(live_app, passenger_with_a_hold)
+    email, reference, search = in_app(live_app, passenger_with_a_hold)
     page = a11y.new_page()
     problems: list[str] = []
     report: list[str] = []
@@ -110,7 +102,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
     page.locator("#pay-button").click()
     expect(page).to_have_url(re.compile(rf"/bookings/{reference}$"))
     check("ticket")
-    tx_ref = _in_app(
+    tx_ref = in_app(
         live_app,
         lambda: db.session.scalar(
             select(Payment.tx_ref).join(Booking).where(Booking.reference == reference)
@@ -169,7 +161,7 @@ def test_a_whole_booking_with_the_keyboard_alone(
             create_user().email,
         )
 
-    origin, destination, typed_day, email = _in_app(live_app, trip_facts)
+    origin, destination, typed_day, email = in_app(live_app, trip_facts)
     context = browser.new_context(
         base_url=live_server, viewport={"width": 412, "height": 900}, locale="en-US"
     )

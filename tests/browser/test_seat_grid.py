@@ -18,7 +18,7 @@ from webapp.trips.models import Trip
 pytestmark = pytest.mark.browser
 
 
-def _in_app(app: Flask, make):
+def in_app(app: Flask, make):
     with app.app_context():
         try:
             return make()
@@ -27,11 +27,11 @@ def _in_app(app: Flask, make):
 
 
 def new_trip(app: Flask) -> int:
-    return _in_app(app, lambda: create_trip(layout=create_layout([["SS.SS"] * 4])).id)
+    return in_app(app, lambda: create_trip(layout=create_layout([["SS.SS"] * 4])).id)
 
 
 def new_passenger(app: Flask) -> str:
-    return _in_app(app, lambda: create_user().email)
+    return in_app(app, lambda: create_user().email)
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_paid_and_held_seats_of_the_passenger_read_differently(
         create_booked_seats(trip, ["4A"])  # someone else's
         return user.email
 
-    log_in(phone, _in_app(live_app, paid_and_held))
+    log_in(phone, in_app(live_app, paid_and_held))
     phone.goto(f"/trips/{trip_id}")
 
     expect(phone.locator("#seat-1A")).to_have_attribute("aria-label", "Seat 1A, yours, paid")
@@ -158,7 +158,7 @@ def test_a_refused_hold_keeps_the_choice_and_links_to_the_holds_in_the_way(
         ]
         return user.email, refs
 
-    email, references = _in_app(live_app, two_holds)
+    email, references = in_app(live_app, two_holds)
     log_in(phone, email)
     phone.goto(f"/trips/{third}")
     phone.locator("#seat-2C").click()

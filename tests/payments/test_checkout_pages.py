@@ -133,20 +133,27 @@ def test_checkout_of_an_expired_hold_says_so(pay_site, sandbox, shopper, trip_id
     assert soup(page).find(id="hold-gone") is not None
 
 
+def ready_to_pay(shopper, trip_id: int, seat: str):
+    """A passenger on the summary page of a held seat: (them, the booking, Pay's form, its data)."""
+    ada = shopper()
+    booking = ada.hold(trip_id, [seat])
+    ref = booking["reference"]
+    fill_details(
+        ada,
+        ref,
+        **{f"name-{seat}": "Ada Obi", f"phone-{seat}": "0803 123 4567", "email": ada.email},
+    )
+    summary = soup(ada.browser.get(f"{ada.site.url}/bookings/{ref}/summary", timeout=5))
+    form = summary.find(id="pay-form")
+    return ada, booking, form, {i["name"]: i["value"] for i in form.find_all("input")}
+
+
 def test_the_sandbox_page_opens_on_the_address_the_browser_used(
     pay_site, sandbox, shopper, trip_id
 ) -> None:
     """Defect 13: served as localhost or on a LAN address, Pay must not send a phone to
     127.0.0.1 (the address our gateway client uses to reach the sandbox)."""
-    ada = shopper()
-    booking = ada.hold(trip_id, ["2A"])
-    ref = booking["reference"]
-    fill_details(
-        ada, ref, **{"name-2A": "Ada Obi", "phone-2A": "0803 123 4567", "email": ada.email}
-    )
-    summary = soup(ada.browser.get(f"{pay_site.url}/bookings/{ref}/summary", timeout=5))
-    form = summary.find(id="pay-form")
-    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    ada, _, form, data = ready_to_pay(shopper, trip_id, "2A")
     port = pay_site.url.rsplit(":", 1)[1]
     phone_sees = f"192.168.1.20:{port}"
     jar = list(ada.browser.cookies)
@@ -202,15 +209,7 @@ def test_a_second_pay_while_the_first_is_running_lands_on_the_same_payment(
     from webapp import clock
     from webapp.idempotency import services
 
-    ada = shopper()
-    booking = ada.hold(trip_id, ["4A"])
-    ref = booking["reference"]
-    fill_details(
-        ada, ref, **{"name-4A": "Ada Obi", "phone-4A": "0803 123 4567", "email": ada.email}
-    )
-    summary = soup(ada.browser.get(f"{pay_site.url}/bookings/{ref}/summary", timeout=5))
-    form = summary.find(id="pay-form")
-    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    ada, booking, form, data = ready_to_pay(shopper, trip_id, "4A")
     key = data["idempotency_key"]
     path = form["action"]
     # The first press is still running: its key is claimed and not finished.

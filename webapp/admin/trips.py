@@ -13,12 +13,17 @@ from webapp.payments.details import clean_name
 from webapp.trips.models import Trip
 
 
-@bp.get("/trips/<int:trip_id>")
-@admin_required
-def trip(trip_id: int) -> str:
+def _trip_or_404(trip_id: int) -> Trip:
     found = db.session.get(Trip, trip_id)
     if found is None:
         raise NotFoundError("We could not find that trip.")
+    return found
+
+
+@bp.get("/trips/<int:trip_id>")
+@admin_required
+def trip(trip_id: int) -> str:
+    found = _trip_or_404(trip_id)
     bookings = db.session.scalars(
         select(Booking).where(Booking.trip_id == trip_id).order_by(Booking.id)
     ).all()
@@ -29,9 +34,7 @@ def trip(trip_id: int) -> str:
 @admin_required
 def confirm_cancel(trip_id: int) -> str:
     """What cancelling the trip will do, and the one button that does it."""
-    found = db.session.get(Trip, trip_id)
-    if found is None:
-        raise NotFoundError("We could not find that trip.")
+    found = _trip_or_404(trip_id)
     bookings = db.session.scalars(select(Booking).where(Booking.trip_id == trip_id)).all()
     paid = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
     return render_template(
