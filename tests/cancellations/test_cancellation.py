@@ -6,6 +6,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from tests.admin.test_admin_jobs import admin_of
 from tests.factories import create_layout, create_trip, create_user
 from tests.paysite import finish_checkout, paid_booking, settle_all, status_of
 from webapp import clock
@@ -177,15 +178,6 @@ def test_an_admin_cancels_a_trip_and_everyone_is_refunded_in_full(
     ) == [(0,)]
 
 
-def _admin(pay_site, shopper):
-    admin = shopper()
-    pay_site.prepare(lambda: create_user(email=f"boss-{admin.user_id}@example.com", role="admin"))
-    admin.email = f"boss-{admin.user_id}@example.com"
-    admin.browser.cookies.clear()
-    admin.log_in()
-    return admin
-
-
 def _cancel_trip_as(admin, pay_site, trip_id: int) -> BeautifulSoup:
     url = f"{pay_site.url}/admin/trips/{trip_id}/cancel"
     page = BeautifulSoup(admin.browser.get(url, timeout=5).text, "html.parser")
@@ -206,7 +198,7 @@ def test_a_cancelled_trip_closes_unpaid_checkouts_and_says_what_happened(
     ada = shopper()
     booking = ada.hold(trip_id, ["1A"])
     payment = ada.pay(booking)
-    done = _cancel_trip_as(_admin(pay_site, shopper), pay_site, trip_id)
+    done = _cancel_trip_as(admin_of(pay_site, shopper), pay_site, trip_id)
 
     assert "1 paid booking" not in done.get_text()
     assert "0 paid bookings" in done.get_text()
