@@ -32,6 +32,8 @@
         alert.textContent = "Time is up: seats " + box.dataset.seats + " were released. Choose your seats again.";
         document.querySelectorAll("#checkout-link, #release-button, #pay-button, .hold-actions, .needs-hold")
           .forEach(function (el) { el.hidden = true; });
+        var heading = box.closest("#booking-panel") && document.getElementById("panel-heading");
+        if (heading) { heading.textContent = "Your hold has ended"; }
         var again = document.getElementById("choose-again");
         if (again) { again.hidden = false; }
         document.body.dispatchEvent(new Event("seats-changed"));

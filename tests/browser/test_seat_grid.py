@@ -198,6 +198,7 @@ def test_the_countdown_warns_at_two_minutes_and_says_when_the_seats_are_gone(
     phone.clock.fast_forward("02:00")
     expect(phone.locator("#countdown-alert")).to_contain_text("seats 1D were released")
     expect(phone.locator("#checkout-link")).to_be_hidden()
+    expect(phone.locator("#panel-heading")).to_have_text("Your hold has ended")
     expect(phone.get_by_role("link", name="Choose seats again")).to_be_visible()
     phone.screenshot(path=str(screenshots / "countdown-over-phone.png"), full_page=True)
 
