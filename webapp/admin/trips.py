@@ -22,7 +22,7 @@ from webapp.admin.listing import (
     in_days,
     keyset_page,
 )
-from webapp.booking.models import Booking, BookingSeat, BookingStatus
+from webapp.booking.models import HOLDING_STATUSES, Booking, BookingSeat, BookingStatus
 from webapp.cancellations.services import cancel_trip
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
@@ -197,6 +197,26 @@ def manifest_csv(trip_id: int) -> Response:
     )
 
 
+@bp.get("/trips/<int:trip_id>/cancel")
+@admin_required
+def confirm_cancel(trip_id: int) -> str:
+    """What cancelling the trip will do, and the one button that does it."""
+    found = scoped_trip(trip_id)
+    bookings = db.session.scalars(select(Booking).where(Booking.trip_id == trip_id)).all()
+    paid = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
+    return render_template(
+        "admin/trip_cancel.html",
+        trip=found,
+        paid=len(paid),
+        refund_total=sum(b.total_amount for b in paid),
+        holds=sum(1 for b in bookings if b.status in HOLDING_STATUSES),
+    )
+
+
+def _bookings(count: int, what: str) -> str:
+    return f"{count} {what} booking{'' if count == 1 else 's'}"
+
+
 @bp.post("/trips/<int:trip_id>/cancel")
 @admin_required
 def cancel(trip_id: int) -> Response:
@@ -205,8 +225,9 @@ def cancel(trip_id: int) -> Response:
         raise ValidationError("Give the passengers a reason (at least 3 characters).")
     counts = cancel_trip(current_user.id, trip_id, reason)
     flash(
-        f"Trip cancelled: {counts['refunded']} paid bookings refunded in full, "
-        f"{counts['holds_ended']} holds ended. Passengers are being told.",
+        f"Trip cancelled: {_bookings(counts['refunded'], 'paid')} refunded in full, "
+        f"{_bookings(counts['holds_ended'], 'unpaid')} closed (nothing was charged). "
+        "Passengers are being told.",
         "success",
     )
     return redirect(url_for("admin.trip", trip_id=trip_id), 303)
