@@ -111,7 +111,11 @@ def _register_cli(app: Flask) -> None:
     from webapp.accounts.cli import users_cli
     from webapp.demo.cli import seed_demo_command
     from webapp.jobs.cli import jobs_cli
+    from webapp.ledger.cli import ledger_cli
+    from webapp.settlements.cli import settlements_cli
 
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(settlements_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)

@@ -1,7 +1,4 @@
-"""Every background job, what it runs, where it queues and when it is scheduled (SPEC §8).
-
-`calculate-settlements` is not here yet: it needs the ledger, which a later issue builds.
-"""
+"""Every background job, what it runs, where it queues and when it is scheduled (SPEC §8)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +67,13 @@ def _process_webhook(event_id: int) -> dict[str, Any]:
     return {"outcome": process_webhook_event(event_id)}
 
 
+def _calculate_settlements(month: str | None = None) -> dict[str, Any]:
+    from webapp.settlements.months import previous_month
+    from webapp.settlements.services import calculate_settlements
+
+    return calculate_settlements(month or previous_month()).as_dict()
+
+
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
@@ -90,6 +94,13 @@ JOBS: dict[str, JobSpec] = {
             "Verify pending payments, compare recent successful ones with the gateway.",
             _reconcile_payments,
             interval_seconds=6 * 3600,
+            timeout_seconds=1800,
+        ),
+        JobSpec(
+            "calculate-settlements",
+            "Compute last month's operator settlements (Africa/Lagos); recomputes open ones.",
+            _calculate_settlements,
+            cron="0 1 1 * *",  # the 1st, 02:00 in Lagos (UTC+1 all year)
             timeout_seconds=1800,
         ),
         JobSpec(
