@@ -64,6 +64,10 @@ def process_webhook_event(event_id: int) -> str:
     event = db.session.get(WebhookEvent, event_id)
     if event is None or event.processed_at is not None:
         return "done"
+    if event.event_type == "transfer.completed":  # a settlement's payout, not a payment
+        from webapp.settlements.payouts import process_transfer_event
+
+        return process_transfer_event(event_id)
     payment_id = db.session.scalar(select(Payment.id).where(Payment.tx_ref == event.tx_ref))
     transaction_id = event.transaction_id
     if payment_id is None:
