@@ -61,7 +61,7 @@ def approve(settlement_id: int, admin_user_id: int) -> Settlement:
 
 def send_payout(settlement_id: int, admin_user_id: int) -> Payout:
     """APPROVED → PAYING, then the transfer. The approver may not send (four eyes)."""
-    payout_id, mine = _open_payout(settlement_id, admin_user_id)
+    payout_id, mine = open_payout(settlement_id, admin_user_id)
     if mine:
         _push(payout_id)
     payout = db.session.get(Payout, payout_id)
@@ -76,7 +76,7 @@ def follow_payout(payout_id: int) -> str:
     return _push(payout_id)
 
 
-def _open_payout(settlement_id: int, admin_user_id: int) -> tuple[int, bool]:
+def open_payout(settlement_id: int, admin_user_id: int) -> tuple[int, bool]:
     begin_write()
     settlement = _locked(settlement_id)
     if settlement.status == SettlementStatus.PAYING:
