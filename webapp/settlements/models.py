@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp import clock
 from webapp.database import UTCDateTime
 from webapp.extensions import db
+from webapp.accounts.models import User
 from webapp.fleet.models import Operator
 
 
@@ -66,6 +67,7 @@ class Settlement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     operator: Mapped[Operator] = relationship()
+    approved_by: Mapped[User | None] = relationship()
     transfers: Mapped[list["Payout"]] = relationship(
         back_populates="settlement", order_by="Payout.id", viewonly=True
     )
