@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import clock
+from webapp.accounts.models import User
 from webapp.database import UTCDateTime
 from webapp.extensions import db
-from webapp.accounts.models import User
 from webapp.fleet.models import Operator
 
 
