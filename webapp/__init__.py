@@ -42,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     gateways.init_app(app)
     dispatch.init_app(app)
+    _register_webhook_handlers()
     _register_cli(app)
 
     from webapp import presentation, security
@@ -107,13 +108,22 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer tokens only; the API never reads the session cookie
 
 
+def _register_webhook_handlers() -> None:
+    from webapp.payments.webhooks import EVENT_HANDLERS
+    from webapp.settlements.payouts import process_transfer_event
+
+    EVENT_HANDLERS["transfer.completed"] = process_transfer_event
+
+
 def _register_cli(app: Flask) -> None:
     from webapp.accounts.cli import users_cli
     from webapp.demo.cli import seed_demo_command
     from webapp.jobs.cli import jobs_cli
     from webapp.ledger.cli import ledger_cli
+    from webapp.payments.ledger_backfill import backfill_command
     from webapp.settlements.cli import settlements_cli
 
+    ledger_cli.add_command(backfill_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(settlements_cli)

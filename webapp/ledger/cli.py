@@ -1,11 +1,10 @@
-"""`flask ledger backfill`, `flask ledger balances`."""
+"""`flask ledger balances` (and `flask ledger backfill`, which the payments package adds)."""
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.ledger.backfill import backfill_ledger
 from webapp.ledger.models import Entry
 from webapp.money import format_money
 
@@ -13,17 +12,6 @@ from webapp.money import format_money
 @click.group("ledger")
 def ledger_cli() -> None:
     """The double-entry ledger."""
-
-
-@ledger_cli.command("backfill")
-@with_appcontext
-def backfill() -> None:
-    """Post journals for payments and refunds recorded before the ledger (safe to repeat)."""
-    counts = backfill_ledger()
-    click.echo(
-        f"looked at {counts['payments']} payments and {counts['refunds']} refunds; "
-        f"{counts['journals_added']} journals added"
-    )
 
 
 @ledger_cli.command("balances")

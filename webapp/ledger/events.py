@@ -3,7 +3,12 @@
 Called inside the event's own transaction, with its rows locked. Every function is idempotent
 (the journal is unique per event) and reads only facts that never change once the event has
 happened, so the backfill can post past events with the same functions.
+
+The ledger sits below the features whose events it records: it is handed their payment and
+refund rows (any object with those columns) and never imports their packages.
 """
+
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -11,19 +16,13 @@ from webapp.booking.models import Booking
 from webapp.extensions import db
 from webapp.ledger.models import Account, Entry, JournalKind, Line, operator_account
 from webapp.ledger.posting import Posting, post_journal
-from webapp.payments.models import Payment, Refund, RefundReason
 from webapp.trips.models import Trip
 
 BPS = 10_000
 # Money that arrived but never paid for a trip: it all goes back to the payer.
-RETURNED_WHOLE = (
-    RefundReason.UNDERPAYMENT,
-    RefundReason.WRONG_CURRENCY,
-    RefundReason.SEATS_LOST,
-    RefundReason.DUPLICATE_PAYMENT,
-)
+RETURNED_WHOLE = ("UNDERPAYMENT", "WRONG_CURRENCY", "SEATS_LOST", "DUPLICATE_PAYMENT")
 # Refunds of a trip that was paid for: they reverse the operator's share, commission and fee.
-REVERSING = (RefundReason.PASSENGER_CANCELLED, RefundReason.TRIP_CANCELLED)
+REVERSING = ("PASSENGER_CANCELLED", "TRIP_CANCELLED")
 
 
 def half_up_share(amount: int, numerator: int, denominator: int) -> int:
@@ -38,7 +37,7 @@ def commission_for(fare_subtotal: int, commission_bps: int) -> int:
     return half_up_share(fare_subtotal, commission_bps, BPS)
 
 
-def record_payment(payment: Payment) -> None:
+def record_payment(payment: Any) -> None:
     """Money the gateway verified as arrived: into clearing, and either split between the
     operator (fare less commission), commission and service fee (any excess owed back), or,
     when it confirmed nothing, owed back whole. Its gateway fee is a second journal."""
@@ -49,11 +48,10 @@ def record_payment(payment: Payment) -> None:
     assert booking is not None
     assert payment.verified_at is not None
     paid, currency = payment.paid_amount, payment.paid_currency or payment.currency
-    returned = db.session.scalar(
-        select(Refund.id).where(Refund.payment_id == payment.id, Refund.reason.in_(RETURNED_WHOLE))
-    )
+    db.session.expire(payment, ["refunds"])  # a refund may have been added in this transaction
+    returned = any(refund.reason in RETURNED_WHOLE for refund in payment.refunds)
     clearing = Posting(Account.GATEWAY_CLEARING, paid, currency)
-    if returned is not None or payment.status != "SUCCESSFUL":
+    if returned or payment.status != "SUCCESSFUL":
         postings = [clearing, Posting(Account.REFUNDS_PAYABLE, -paid, currency)]
         memo = f"payment {payment.tx_ref} received, owed back"
     else:
@@ -93,15 +91,13 @@ def record_payment(payment: Payment) -> None:
     )
 
 
-def record_refund(refund: Refund) -> None:
+def record_refund(refund: Any) -> None:
     """A refund the gateway completed: money leaves clearing. An owed-back refund settles
     refunds_payable; a cancellation's refund reverses, in proportion to the fare refunded, the
     operator's share and the commission, and the service fee only for the part of it refunded."""
     if refund.completed_at is None:
         return
-    payment = db.session.get(Payment, refund.payment_id)
-    assert payment is not None
-    record_payment(payment)  # a refund never precedes the payment it returns
+    record_payment(refund.payment)  # a refund never precedes the payment it returns
     currency, amount = refund.currency, refund.amount
     postings = [Posting(Account.GATEWAY_CLEARING, -amount, currency)]
     if refund.reason in REVERSING:

@@ -4,6 +4,8 @@ The same event functions as live posting, so a backfilled site holds exactly the
 would have had; each journal is unique per event, so running it again posts nothing new.
 """
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from webapp.database import begin_write
@@ -50,3 +52,14 @@ def backfill_ledger() -> dict[str, int]:
 def _journals() -> int:
     kinds = (JournalKind.PAYMENT, JournalKind.GATEWAY_FEE, JournalKind.REFUND)
     return len(db.session.scalars(select(Journal.id).where(Journal.kind.in_(kinds))).all())
+
+
+@click.command("backfill")
+@with_appcontext
+def backfill_command() -> None:
+    """Post journals for payments and refunds recorded before the ledger (safe to repeat)."""
+    counts = backfill_ledger()
+    click.echo(
+        f"looked at {counts['payments']} payments and {counts['refunds']} refunds; "
+        f"{counts['journals_added']} journals added"
+    )
