@@ -9,10 +9,11 @@ from webapp.jobs.models import JobRun
 from webapp.ledger.models import Entry, Journal
 from webapp.notifications.models import Notification
 from webapp.payments.models import Payment, PaymentMismatch, Refund, WebhookEvent
-from webapp.settlements.models import Payout, Settlement, SettlementEntry
+from webapp.settlements.models import Adjustment, Payout, Settlement, SettlementEntry
 from webapp.trips.models import City, Route, Trip, TripSeat
 
 __all__ = [
+    "Adjustment",
     "ApiToken",
     "AuditEvent",
     "Booking",

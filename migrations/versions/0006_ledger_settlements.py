@@ -214,6 +214,19 @@ def upgrade():
     with op.batch_alter_table('settlement_entries', schema=None) as batch_op:
         batch_op.create_index('ix_settlement_entries_settlement_id', ['settlement_id'], unique=False)
 
+    op.create_table('operator_adjustments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operator_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount <> 0', name=op.f('ck_operator_adjustments_amount_nonzero')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_operator_adjustments_created_by_id_users')),
+    sa.ForeignKeyConstraint(['operator_id'], ['operators.id'], name=op.f('fk_operator_adjustments_operator_id_operators')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_operator_adjustments'))
+    )
     with op.batch_alter_table('operators', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payout_bank_code', sa.String(length=10), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('contact_email', sa.String(length=254), nullable=False, server_default=''))
@@ -241,6 +254,7 @@ def downgrade():
     with op.batch_alter_table('settlement_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_settlement_entries_settlement_id')
 
+    op.drop_table('operator_adjustments')
     op.drop_table('settlement_entries')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_entries_operator')

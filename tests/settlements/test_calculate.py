@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from tests.factories import create_layout, create_operator, create_trip, create_user, held
 from tests.ledger.money import complete_all_refunds, gateway_says, open_payment
 from webapp import clock
-from webapp.errors import ValidationError
+from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.payments.cancellation import cancel_booking
+from webapp.settlements.adjustments import adjust, parse_naira
 from webapp.settlements.models import Settlement, SettlementEntry
 from webapp.settlements.months import month_end, month_of, previous_month
 from webapp.settlements.services import (
@@ -165,3 +166,33 @@ def test_approval_needs_a_calculated_settlement_and_earlier_months_frozen(app, t
 def test_a_bad_month_is_refused(app, month: str) -> None:
     with pytest.raises(ValidationError):
         calculate_settlements(month)
+
+
+@both_databases
+def test_an_adjustment_is_its_own_journal_on_the_month_it_is_made(app, travel) -> None:
+    operator = create_operator()
+    admin = create_user(role="admin")
+    at(travel, datetime(2026, 11, 10, 9, tzinfo=UTC))
+    paid_on(operator, ["1A"])
+
+    adjust(operator.slug, parse_naira("1,500.50"), "Fuel surcharge agreed on the phone", admin.id)
+    adjust(operator.slug, parse_naira("-250"), "Damaged seat repaired by us", admin.id)
+    calculate_settlements("2026-11")
+
+    november = settlement(operator, "2026-11")
+    assert november.adjustments == 150_050 - 25_000
+    assert november.closing_balance == FARE - 80_000 + 125_050
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0", "1.234", "-0.00", "1e3x", "2000000000"])
+def test_a_bad_adjustment_amount_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_naira(text)
+
+
+def test_an_adjustment_needs_a_reason_and_a_known_operator(app) -> None:
+    admin = create_user(role="admin")
+    with pytest.raises(ValidationError):
+        adjust(create_operator().slug, 100, "no", admin.id)
+    with pytest.raises(NotFoundError):
+        adjust("nobody", 100, "a real reason", admin.id)

@@ -5,7 +5,8 @@ other currencies, passenger cancellations in each policy tier, trip cancellation
 payments that lose their seats, settlements calculated, approved and paid by transfers that
 succeed, fail or time out. After every step: each journal sums to zero; all balances sum to
 zero; each operator's balance, and the closing balance of each of its settlements, equal a
-recomputation from bookings, payments, refunds and payouts that never reads the ledger; a
+recomputation from bookings, payments, refunds, adjustments and payouts that never reads the
+ledger; a
 frozen settlement never changes; nothing is paid twice. Recalculating changes nothing.
 """
 
@@ -39,7 +40,8 @@ from webapp.gateways.transfers import GatewayTransfer
 from webapp.ledger.models import Entry
 from webapp.payments.cancellation import cancel_booking, cancel_trip
 from webapp.payments.models import Payment, Refund, RefundStatus
-from webapp.settlements.models import Payout, Settlement, SettlementStatus
+from webapp.settlements.adjustments import adjust
+from webapp.settlements.models import Adjustment, Payout, Settlement, SettlementStatus
 from webapp.settlements.months import month_end
 from webapp.settlements.payouts import _unknown, apply_transfer, open_payout
 from webapp.settlements.services import approve_settlement, calculate_settlements
@@ -108,6 +110,11 @@ def owed_to(operator_id: int, until: datetime) -> int:
         fare_part = min(refund.amount, booking.fare_subtotal)
         back = half_up(commission.get(booking.id, 0), fare_part, booking.fare_subtotal)
         owed -= fare_part - back
+    owed += db.session.scalar(
+        select(func.coalesce(func.sum(Adjustment.amount), 0)).where(
+            Adjustment.operator_id == operator_id, Adjustment.created_at <= until
+        )
+    )
     for payout in db.session.scalars(
         select(Payout).join(Settlement).where(Settlement.operator_id == operator_id)
     ):
@@ -227,6 +234,11 @@ class MoneyMachine(RuleBasedStateMachine):
         ).all()
         for refund_id in waiting[: len(waiting) * share // 3 + 1]:
             refund_completes(refund_id)
+
+    @rule(operator=st.integers(0, 1), naira=st.integers(-5_000, 5_000).filter(bool))
+    def adjustment(self, operator: int, naira: int) -> None:
+        slug = db.session.get(Operator, self.operators[operator]).slug
+        adjust(slug, naira * 100 + 37, "correction from the property test", self.admins[0])
 
     @rule(hours=st.sampled_from([0.4, 3, 13, 30]))
     def time_passes(self, hours: float) -> None:

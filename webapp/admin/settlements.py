@@ -9,7 +9,9 @@ from webapp.audit import services as audit
 from webapp.database import begin_write
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
+from webapp.money import format_money
 from webapp.settlements import queries
+from webapp.settlements.adjustments import adjust, parse_naira
 from webapp.settlements.models import OPEN_PAYOUT, Settlement, SettlementStatus
 from webapp.settlements.months import parse_month, previous_month
 from webapp.settlements.payouts import approve, follow_payout, send_payout
@@ -63,6 +65,20 @@ def calculate() -> Response:
         "success",
     )
     return redirect(url_for("admin.settlements", month=month), 303)
+
+
+@bp.post("/settlements/adjust")
+@admin_required
+def adjust_view() -> Response:
+    amount = parse_naira(request.form.get("amount", ""))
+    operator = request.form.get("operator", "").strip()[:60]
+    adjust(operator, amount, request.form.get("reason", ""), current_user.id)
+    flash(
+        f"Adjustment of {format_money(amount)} recorded for {operator}; it shows on the "
+        "statement of this month (or the next open one).",
+        "success",
+    )
+    return redirect(url_for("admin.settlements"), 303)
 
 
 @bp.get("/settlements/<int:settlement_id>")

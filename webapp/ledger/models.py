@@ -23,6 +23,7 @@ class Account(StrEnum):
     COMMISSION = "revenue:commission"
     SERVICE_FEE = "revenue:service_fee"
     GATEWAY_FEES = "expense:gateway_fees"
+    ADJUSTMENTS = "expense:operator_adjustments"  # corrections in an operator's favour (or not)
     OPERATOR_PAYABLE = "operator_payable"  # one per operator: `operator_payable:<id>`
 
 
@@ -46,7 +47,7 @@ class JournalKind(StrEnum):
     REFUND = "refund"  # source: refund id
     PAYOUT_SENT = "payout_sent"  # source: payout id
     PAYOUT_FAILED = "payout_failed"  # source: payout id
-    ADJUSTMENT = "adjustment"  # source: audit event id of the admin's decision
+    ADJUSTMENT = "adjustment"  # source: operator_adjustments id
 
 
 class Journal(db.Model):

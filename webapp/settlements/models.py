@@ -143,3 +143,19 @@ class Payout(db.Model):
             "status IN ('SENDING', 'NEW', 'PENDING', 'SUCCESSFUL', 'FAILED')", name="status_known"
         ),
     )
+
+
+class Adjustment(db.Model):
+    """A correction an admin makes to what an operator is owed, posted as its own journal."""
+
+    __tablename__ = "operator_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)  # positive: the operator is owed more
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount_nonzero"),)
