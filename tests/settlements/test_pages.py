@@ -9,6 +9,7 @@ from tests.helpers import log_in, page
 from tests.settlements.test_calculate import at, paid_on
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
+from webapp.ledger.models import Entry
 from webapp.settlements.models import Settlement
 
 
@@ -81,3 +82,35 @@ def _token(client) -> str:
     return page(client.get("/admin/settlements")).find("meta", attrs={"name": "csrf-token"})[
         "content"
     ]
+
+
+def test_an_adjustment_from_the_page_and_bad_ones_refused(app, client) -> None:
+    operator = create_operator(slug="adjust-me")
+    admin_client(app, client)
+    token = _token(client)
+
+    bad = [
+        {"operator": "adjust-me", "amount": "12.345", "reason": "a good reason"},
+        {"operator": "adjust-me", "amount": "100", "reason": "no"},
+        {"operator": "nobody", "amount": "100", "reason": "a good reason"},
+    ]
+    answers = [
+        client.post("/admin/settlements/adjust", data={**form, "csrf_token": token}).status_code
+        for form in bad
+    ]
+    good = client.post(
+        "/admin/settlements/adjust",
+        data={
+            "operator": "adjust-me",
+            "amount": "-99.50",
+            "reason": "refund of a fine",
+            "csrf_token": token,
+        },
+    )
+
+    assert answers == [422, 422, 404]
+    assert good.status_code == 303
+    amounts = db.session.scalars(
+        select(Entry.amount).where(Entry.operator_id == operator.id, Entry.line == "adjustment")
+    ).all()
+    assert amounts == [9_950]  # a debit: the operator is owed ₦99.50 less
