@@ -1,9 +1,8 @@
-"""The WSGI entry point: `gunicorn wsgi:app`. Reads `.env` first; the environment wins."""
+"""The WSGI entry point: `gunicorn wsgi:app`. Reads `.env` first (unless FLASK_SKIP_DOTENV is
+set, as for the `flask` command); the environment wins."""
 
-from dotenv import load_dotenv
+from webapp.app import create_app
+from webapp.config import load_dotenv_file
 
-load_dotenv(override=False)
-
-from webapp import create_app  # noqa: E402 - settings must be loaded before the app reads them
-
+load_dotenv_file()  # before create_app, which reads the settings from the environment
 app = create_app()

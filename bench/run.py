@@ -46,9 +46,10 @@ from sqlalchemy import insert, make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import clock, create_app  # noqa: E402
+from webapp import clock  # noqa: E402
 from webapp.accounts.models import ApiToken, User  # noqa: E402
 from webapp.accounts.passwords import hash_password  # noqa: E402
+from webapp.app import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.fleet.layouts import build_layout  # noqa: E402
 from webapp.fleet.models import Operator  # noqa: E402

@@ -2,8 +2,8 @@
 
 from rq import cron
 
+from jobs.registry import PERIODIC
 from jobs.tasks import run
-from webapp.jobs.registry import PERIODIC
 
 for spec in PERIODIC:
     cron.register(

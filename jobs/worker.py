@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from rq import SimpleWorker, Worker
 
+from webapp.config import load_dotenv_file
 from webapp.extensions import db
 
 
@@ -46,10 +47,10 @@ def _production_app() -> Flask:
     """Built on first use in the worker process, never at import time."""
     global _app
     if _app is None:
-        from dotenv import load_dotenv
+        # webapp.app registers `flask jobs worker`, which imports this module: importing
+        # create_app at the top would make the two modules wait on each other.
+        from webapp.app import create_app
 
-        load_dotenv(override=False)
-        from webapp import create_app
-
+        load_dotenv_file()
         _app = create_app()
     return _app

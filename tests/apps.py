@@ -10,7 +10,7 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from webapp import create_app
+from webapp.app import create_app
 from webapp.booking import seat_cache
 from webapp.gateways import configure_gateway
 
@@ -18,6 +18,17 @@ TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/roadpass_test"
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Live sites and workers that must not take each other's jobs get Redis databases of their own:
+# the one TEST_REDIS_URL names and the ones after it (wrapping at 16).
+REDIS_DATABASES = ("app", "pay-postgresql", "pay-sqlite", "no-redis", "killed-worker")
+
+
+def redis_url_for(purpose: str) -> str:
+    """The Redis URL reserved for `purpose` (one of REDIS_DATABASES)."""
+    base, _, number = TEST_REDIS_URL.rpartition("/")
+    offset = REDIS_DATABASES.index(purpose)
+    return f"{base}/{(int(number or 0) + offset) % 16}"
 
 
 def app_settings(database_url: str, **extra: object) -> dict[str, object]:
@@ -36,6 +47,8 @@ def app_settings(database_url: str, **extra: object) -> dict[str, object]:
         "PAYMENT_VERIFY_INTERVAL_SECONDS": 0,
         "SERVER_NAME": None,
         "SANDBOX_STATE_FILE": "",  # each test server's sandbox lives in memory only
+        # Webhooks wait until a test sends them (Sandbox.deliver): no test waits on a clock.
+        "SANDBOX_WEBHOOK_DELIVERY": "manual",
         **extra,
     }
 
@@ -61,7 +74,8 @@ class FreshGlobalsClient(FlaskClient):
 
 
 def make_app(database_url: str, **extra: object) -> Flask:
-    app = create_app(app_settings(database_url, **extra))
+    # An empty environment: exported secrets or a staging DATABASE_URL must not reach a test.
+    app = create_app(app_settings(database_url, **extra), environ={})
     app.test_client_class = FreshGlobalsClient
     return app
 

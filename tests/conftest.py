@@ -27,6 +27,8 @@ from webapp.extensions import db, limiter
 
 IN_CI = os.environ.get("CI") == "true"
 
+pytest_plugins = ["tests.paysite"]  # the paying live site's fixtures, for every test folder
+
 
 def service_missing(what: str) -> None:
     """Skip locally, fail in CI: a missing service must never pass silently there."""

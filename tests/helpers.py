@@ -30,3 +30,16 @@ def log_in(client: FlaskClient, email: str, password: str) -> TestResponse:
 def field_error(response: TestResponse, field_id: str) -> str | None:
     error = page(response).find(id=f"{field_id}-error")
     return error.get_text(strip=True) if error else None
+
+
+def assert_api_error(response: TestResponse, status: int, code: str) -> dict:
+    """The API's error body, checked for its shape: `{"error", "code", "statusCode", "details"}`."""
+    assert response.status_code == status
+    assert response.is_json
+    body = response.get_json()
+    assert body["statusCode"] == status
+    assert body["code"] == code
+    assert isinstance(body["error"], str)
+    assert body["error"]
+    assert isinstance(body["details"], dict)
+    return body

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Flask
 from flask_migrate import upgrade
+from rq import Queue
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import OperationalError
@@ -71,6 +72,42 @@ class LiveSite:
     def sql(self, statement: str, **params: Any) -> list[tuple]:
         with self.context():
             return [tuple(row) for row in db.session.execute(text(statement), params)]
+
+    def run_jobs(self) -> int:
+        """Work the site's queues here, in the test's thread, until they are empty: every job
+        queued so far, and every job those jobs queue, has run when this returns. A
+        non-forking worker, so it sees the test's clock. Returns how many jobs ran."""
+        with self.app.app_context():
+            worker = DrainingWorker(list(QUEUES), connection=redis_connection(), app=self.app)
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+        return worker.jobs_run
+
+    @contextmanager
+    def registered_worker(self) -> Iterator[None]:
+        """A worker of the site's queues that Redis knows is alive, as a running one is."""
+        with self.app.app_context():
+            worker = AppSimpleWorker(list(QUEUES), connection=redis_connection(), app=self.app)
+        worker.register_birth()
+        try:
+            yield
+        finally:
+            worker.register_death()
+
+    def empty_queues(self) -> None:
+        """Drop jobs an earlier test queued and did not run, so each test starts clean."""
+        with self.app.app_context():
+            for name in QUEUES:
+                Queue(name, connection=redis_connection()).empty()
+
+
+class DrainingWorker(AppSimpleWorker):
+    """The in-process worker of `run_jobs`, counting the jobs it performs."""
+
+    jobs_run = 0
+
+    def perform_job(self, job: Any, queue: Any) -> bool:
+        self.jobs_run += 1
+        return super().perform_job(job, queue)
 
 
 class ThreadWorker(AppSimpleWorker):

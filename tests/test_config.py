@@ -1,6 +1,6 @@
 import pytest
 
-from webapp import create_app
+from webapp.app import create_app
 from webapp.config import (
     DEV_SECRET_KEY,
     SANDBOX_SECRET_KEY,
@@ -30,23 +30,15 @@ def test_production_refuses_missing_placeholder_or_short_secrets(name: str, valu
         check_production_settings(config)
 
 
-def test_production_refuses_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("APP_ENV", "production")
-    for name in ("SECRET_KEY", "JOBS_SECRET", "FLUTTERWAVE_WEBHOOK_HASH"):
-        monkeypatch.delenv(name, raising=False)
-
+def test_production_refuses_development_defaults() -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY, JOBS_SECRET, FLUTTERWAVE_WEBHOOK_HASH"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, environ={"APP_ENV": "production"})
 
 
-def test_production_with_real_secrets_starts_with_secure_cookies(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name, value in STRONG.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+def test_production_with_real_secrets_starts_with_secure_cookies() -> None:
+    environ = {**STRONG, "DATABASE_URL": "sqlite://"}
 
-    app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app({"RATELIMIT_STORAGE_URI": "memory://"}, environ=environ)
 
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -68,22 +60,27 @@ def test_production_refuses_the_sandbox_gateway(change: dict[str, str]) -> None:
         check_production_settings({**STRONG, **change})
 
 
-def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SALES_CUTOFF_MINUTES", "45")
-    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/rp")
+def test_environment_overrides_defaults() -> None:
+    environ = {"SALES_CUTOFF_MINUTES": "45", "DATABASE_URL": "postgres://u@db:5432/rp"}
 
-    config = from_environment()
+    config = from_environment(environ)
 
     assert config["SALES_CUTOFF_MINUTES"] == 45
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/rp"
     assert config["SESSION_COOKIE_SECURE"] is False  # development
 
 
-def test_bad_number_in_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SALES_CUTOFF_MINUTES", "thirty")
-
+def test_bad_number_in_environment_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="SALES_CUTOFF_MINUTES must be a whole number"):
-        from_environment()
+        from_environment({"SALES_CUTOFF_MINUTES": "thirty"})
+
+
+def test_the_process_environment_is_read_when_no_mapping_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SALES_CUTOFF_MINUTES", "44")
+
+    assert from_environment()["SALES_CUTOFF_MINUTES"] == 44
 
 
 def test_database_url_normalisation() -> None:

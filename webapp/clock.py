@@ -4,6 +4,7 @@ Every rule that depends on time (hold expiry, sales cut-off, refund tiers) reads
 never the database's clock, so tests can move time forward and SQL sees the same instant as Python.
 """
 
+import time as time_module
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,12 @@ _offset = timedelta(0)
 def now() -> datetime:
     """The current instant, in UTC, shifted by any offset a test has set."""
     return datetime.now(UTC) + _offset
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back, for ages of cached values; moved by the same
+    offset as `now()`, so a test can age a cache without waiting."""
+    return time_module.monotonic() + _offset.total_seconds()
 
 
 def set_offset(offset: timedelta) -> None:

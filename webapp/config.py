@@ -5,8 +5,11 @@ Secrets never live in code: the defaults below only make a development machine w
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +27,14 @@ HTMX_SRI = "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+i
 HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 
+def load_dotenv_file() -> None:
+    """Read the project's `.env` into the environment (the environment wins), unless
+    FLASK_SKIP_DOTENV is set, which also keeps the `flask` command from reading it."""
+    if os.environ.get("FLASK_SKIP_DOTENV", "").strip().lower() in ("1", "true", "yes"):
+        return
+    load_dotenv(ROOT / ".env", override=False)
+
+
 class ConfigError(RuntimeError):
     """The app's settings are unsafe or unusable; the message says which."""
 
@@ -31,8 +42,8 @@ class ConfigError(RuntimeError):
 N = TypeVar("N", int, float)
 
 
-def _number(name: str, default: N) -> N:
-    raw = os.environ.get(name)
+def _number(env: Mapping[str, str], name: str, default: N) -> N:
+    raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     kind = type(default)
@@ -43,13 +54,13 @@ def _number(name: str, default: N) -> N:
         raise ConfigError(f"{name} must be {what}, got {raw!r}") from exc
 
 
-def _str(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
+def _str(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
     return value or default
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
     if not raw:
         return default
     if raw in ("1", "true", "yes", "on"):
@@ -59,56 +70,64 @@ def _flag(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
-def from_environment() -> dict[str, Any]:
-    """Build the Flask config mapping from environment variables."""
-    app_env = _str("APP_ENV", "development")
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables (`environ`, by default the
+    process's own; the test suite passes an empty one so that no shell can change a test)."""
+    env = os.environ if environ is None else environ
+    app_env = _str(env, "APP_ENV", "development")
     production = app_env == "production"
-    database_url = _str("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'roadpass.db'}")
+    database_url = _str(env, "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'roadpass.db'}")
     return {
         "APP_ENV": app_env,
-        "SECRET_KEY": _str("SECRET_KEY", DEV_SECRET_KEY),
+        "SECRET_KEY": _str(env, "SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "REDIS_URL": _str("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "JOBS_SECRET": _str("JOBS_SECRET", DEV_JOBS_SECRET),
-        "FLUTTERWAVE_WEBHOOK_HASH": _str("FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
-        "FLUTTERWAVE_SECRET_KEY": _str("FLUTTERWAVE_SECRET_KEY", SANDBOX_SECRET_KEY),
+        "REDIS_URL": _str(env, "REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "JOBS_SECRET": _str(env, "JOBS_SECRET", DEV_JOBS_SECRET),
+        "FLUTTERWAVE_WEBHOOK_HASH": _str(env, "FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
+        "FLUTTERWAVE_SECRET_KEY": _str(env, "FLUTTERWAVE_SECRET_KEY", SANDBOX_SECRET_KEY),
         "FLUTTERWAVE_BASE_URL": _str(
+            env,
             "FLUTTERWAVE_BASE_URL",
-            f"http://127.0.0.1:{_number('PORT', 5000)}/sandbox/flutterwave/v3",
+            f"http://127.0.0.1:{_number(env, 'PORT', 5000)}/sandbox/flutterwave/v3",
         ),
-        "FLUTTERWAVE_CONNECT_TIMEOUT": _number("FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
-        "FLUTTERWAVE_READ_TIMEOUT": _number("FLUTTERWAVE_READ_TIMEOUT", 30.0),
-        "SANDBOX_WEBHOOK_URL": _str("SANDBOX_WEBHOOK_URL", ""),
-        "SANDBOX_STATE_FILE": os.environ.get(
+        "FLUTTERWAVE_CONNECT_TIMEOUT": _number(env, "FLUTTERWAVE_CONNECT_TIMEOUT", 5.0),
+        "FLUTTERWAVE_READ_TIMEOUT": _number(env, "FLUTTERWAVE_READ_TIMEOUT", 30.0),
+        "SANDBOX_WEBHOOK_URL": _str(env, "SANDBOX_WEBHOOK_URL", ""),
+        # background: webhooks go out from a thread after their delay, as from the real gateway;
+        # manual: they wait until POST /sandbox/flutterwave/control/deliver sends them (tests).
+        "SANDBOX_WEBHOOK_DELIVERY": _str(env, "SANDBOX_WEBHOOK_DELIVERY", "background"),
+        "SANDBOX_STATE_FILE": env.get(
             "SANDBOX_STATE_FILE", str(ROOT / "instance" / "flutterwave-sandbox.json")
         ).strip(),
-        "MAIL_FROM": _str("MAIL_FROM", "Roadpass <tickets@roadpass.example.com>"),
-        "MAIL_SMTP_HOST": _str("MAIL_SMTP_HOST", ""),
-        "MAIL_SMTP_PORT": _number("MAIL_SMTP_PORT", 587),
-        "MAIL_SMTP_STARTTLS": _flag("MAIL_SMTP_STARTTLS", True),
-        "MAIL_SMTP_USER": _str("MAIL_SMTP_USER", ""),
-        "MAIL_SMTP_PASSWORD": _str("MAIL_SMTP_PASSWORD", ""),
-        "PUBLIC_BASE_URL": _str("PUBLIC_BASE_URL", f"http://localhost:{_number('PORT', 5000)}"),
-        "HTMX_SOURCE": _str("HTMX_SOURCE", "cdn"),
-        "SALES_CUTOFF_MINUTES": _number("SALES_CUTOFF_MINUTES", 30),
-        "SEAT_HOLD_MINUTES": _number("SEAT_HOLD_MINUTES", 15),
-        "PAYMENT_WINDOW_MINUTES": _number("PAYMENT_WINDOW_MINUTES", 20),
-        "MAX_HOLD_MINUTES": _number("MAX_HOLD_MINUTES", 60),
-        "MAX_SEATS_PER_BOOKING": _number("MAX_SEATS_PER_BOOKING", 6),
-        "MAX_ACTIVE_HOLDS_PER_USER": _number("MAX_ACTIVE_HOLDS_PER_USER", 2),
-        "SERVICE_FEE_PER_SEAT": _number("SERVICE_FEE_PER_SEAT", 25000),
-        "DB_LOCK_TIMEOUT_MS": _number("DB_LOCK_TIMEOUT_MS", 3000),
-        "HOLD_RATE_LIMIT": _str("HOLD_RATE_LIMIT", "20 per minute"),
-        "HOLD_IP_RATE_LIMIT": _str("HOLD_IP_RATE_LIMIT", "300 per minute"),
-        "SEAT_POLL_SECONDS": _number("SEAT_POLL_SECONDS", 4),
-        "PAYMENT_POLL_SECONDS": _number("PAYMENT_POLL_SECONDS", 2),
-        "PAYMENT_VERIFY_INTERVAL_SECONDS": _number("PAYMENT_VERIFY_INTERVAL_SECONDS", 10),
-        "CHECKOUT_RATE_LIMIT": _str("CHECKOUT_RATE_LIMIT", "10 per minute"),
-        "CHECKOUT_IP_RATE_LIMIT": _str("CHECKOUT_IP_RATE_LIMIT", "120 per minute"),
-        "SEAT_STATE_CACHE_SECONDS": _number("SEAT_STATE_CACHE_SECONDS", 1.0),
-        "PROXY_HOPS": _number("PROXY_HOPS", 0),
-        "SEARCH_MAX_DAYS_AHEAD": _number("SEARCH_MAX_DAYS_AHEAD", 180),
-        "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
+        "MAIL_FROM": _str(env, "MAIL_FROM", "Roadpass <tickets@roadpass.example.com>"),
+        "MAIL_SMTP_HOST": _str(env, "MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": _number(env, "MAIL_SMTP_PORT", 587),
+        "MAIL_SMTP_STARTTLS": _flag(env, "MAIL_SMTP_STARTTLS", True),
+        "MAIL_SMTP_USER": _str(env, "MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": _str(env, "MAIL_SMTP_PASSWORD", ""),
+        "PUBLIC_BASE_URL": _str(
+            env, "PUBLIC_BASE_URL", f"http://localhost:{_number(env, 'PORT', 5000)}"
+        ),
+        "HTMX_SOURCE": _str(env, "HTMX_SOURCE", "cdn"),
+        "SALES_CUTOFF_MINUTES": _number(env, "SALES_CUTOFF_MINUTES", 30),
+        "SEAT_HOLD_MINUTES": _number(env, "SEAT_HOLD_MINUTES", 15),
+        "PAYMENT_WINDOW_MINUTES": _number(env, "PAYMENT_WINDOW_MINUTES", 20),
+        "MAX_HOLD_MINUTES": _number(env, "MAX_HOLD_MINUTES", 60),
+        "MAX_SEATS_PER_BOOKING": _number(env, "MAX_SEATS_PER_BOOKING", 6),
+        "MAX_ACTIVE_HOLDS_PER_USER": _number(env, "MAX_ACTIVE_HOLDS_PER_USER", 2),
+        "SERVICE_FEE_PER_SEAT": _number(env, "SERVICE_FEE_PER_SEAT", 25000),
+        "DB_LOCK_TIMEOUT_MS": _number(env, "DB_LOCK_TIMEOUT_MS", 3000),
+        "HOLD_RATE_LIMIT": _str(env, "HOLD_RATE_LIMIT", "20 per minute"),
+        "HOLD_IP_RATE_LIMIT": _str(env, "HOLD_IP_RATE_LIMIT", "300 per minute"),
+        "SEAT_POLL_SECONDS": _number(env, "SEAT_POLL_SECONDS", 4),
+        "PAYMENT_POLL_SECONDS": _number(env, "PAYMENT_POLL_SECONDS", 2),
+        "PAYMENT_VERIFY_INTERVAL_SECONDS": _number(env, "PAYMENT_VERIFY_INTERVAL_SECONDS", 10),
+        "CHECKOUT_RATE_LIMIT": _str(env, "CHECKOUT_RATE_LIMIT", "10 per minute"),
+        "CHECKOUT_IP_RATE_LIMIT": _str(env, "CHECKOUT_IP_RATE_LIMIT", "120 per minute"),
+        "SEAT_STATE_CACHE_SECONDS": _number(env, "SEAT_STATE_CACHE_SECONDS", 1.0),
+        "PROXY_HOPS": _number(env, "PROXY_HOPS", 0),
+        "SEARCH_MAX_DAYS_AHEAD": _number(env, "SEARCH_MAX_DAYS_AHEAD", 180),
+        "LOGIN_RATE_LIMIT": _str(env, "LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": app_env not in ("development", "test"),

@@ -7,13 +7,18 @@ or worse. We therefore take transaction control away from the sqlite3 driver and
 ourselves; a service that writes calls `begin_write()` before its first statement.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
+from webapp.errors import BusyError, is_lock_contention
 from webapp.extensions import db
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "roadpass_write"
@@ -97,16 +102,19 @@ def begin_write() -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
-LOCK_CONTENTION_SQLSTATES = {"55P03", "40P01", "40001"}  # lock timeout, deadlock, serialization
-
-
-def is_lock_contention(error: Exception) -> bool:
-    """True when the database gave up waiting for a lock: worth a polite "busy, retry"."""
-    original = getattr(error, "orig", None)
-    if getattr(original, "sqlstate", None) in LOCK_CONTENTION_SQLSTATES:
-        return True
-    message = str(original or error).lower()
-    return "database is locked" in message or "database table is locked" in message
+def busy_is_polite(work: Callable[[], T]) -> T:
+    """Run a service's transaction; a lock wait that timed out becomes a friendly BusyError
+    ("busy, try again"), never a raw error. Any failure rolls the session back."""
+    try:
+        return work()
+    except OperationalError as error:
+        db.session.rollback()
+        if is_lock_contention(error):
+            raise BusyError() from error
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def relax_durability() -> None:

@@ -13,6 +13,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.extensions import limiter
+
 log = logging.getLogger(__name__)
 
 
@@ -62,9 +64,31 @@ class RateLimitedError(DomainError):
     code = "RATE_LIMITED"
 
 
+class BusyError(DomainError):
+    """The rows this request needs are locked by another one right now; retrying will work."""
+
+    status_code = 503
+    code = "BUSY_RETRY"
+
+    def __init__(self) -> None:
+        super().__init__("Many people are booking this bus right now. Please try again.")
+
+
 class GatewayError(DomainError):
     status_code = 502
     code = "GATEWAY_ERROR"
+
+
+LOCK_CONTENTION_SQLSTATES = {"55P03", "40P01", "40001"}  # lock timeout, deadlock, serialization
+
+
+def is_lock_contention(error: Exception) -> bool:
+    """True when the database gave up waiting for a lock: worth a polite "busy, retry"."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in LOCK_CONTENTION_SQLSTATES:
+        return True
+    message = str(original or error).lower()
+    return "database is locked" in message or "database table is locked" in message
 
 
 HTTP_CODES = {
@@ -107,8 +131,6 @@ def error_response(
 def _seconds_until_limit_resets() -> int:
     """For Retry-After on a 429. Only a refused request asks: rate-limit headers are not sent on
     every answer, which would cost every limited request another round trip to Redis."""
-    from webapp.extensions import limiter
-
     breached = limiter.current_limit
     if breached is None:
         return 60
@@ -147,8 +169,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
-        from webapp.database import is_lock_contention
-
         if is_lock_contention(error):
             log.warning("database busy on %s %s: %s", request.method, request.path, error)
             message = "Many people are booking right now. Please try again in a moment."

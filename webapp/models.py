@@ -8,7 +8,8 @@ from webapp.idempotency.models import IdempotencyKey
 from webapp.jobs.models import JobRun
 from webapp.ledger.models import Entry, Journal
 from webapp.notifications.models import Notification
-from webapp.payments.models import Payment, PaymentMismatch, Refund, WebhookEvent
+from webapp.payments.models import Payment, PaymentMismatch, WebhookEvent
+from webapp.refunds.models import Refund
 from webapp.settlements.models import Adjustment, Payout, Settlement, SettlementEntry
 from webapp.trips.models import City, Route, Trip, TripSeat
 

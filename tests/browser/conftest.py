@@ -18,6 +18,11 @@ from tests.conftest import service_missing
 from webapp.demo.services import seed_demo
 from webapp.extensions import limiter
 
+# How long an expectation may wait for the page to get there. Expectations end the moment the page
+# is as expected; this bound only decides when a page that never gets there fails, so it is
+# generous enough for a machine busy with other work.
+PATIENCE_MS = 30_000
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -54,8 +59,9 @@ def browser() -> Iterator[object]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         service_missing("Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=PATIENCE_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
@@ -65,6 +71,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, live_server: str) -> Iterator[object]:
     context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 860})
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     problems: list[str] = []
 

@@ -12,9 +12,10 @@ from webapp.booking.models import Booking
 from webapp.extensions import db
 from webapp.gateways.base import GatewayRefund, VerifiedTransaction
 from webapp.ledger.models import Entry, Journal
-from webapp.payments import payouts
-from webapp.payments.models import Payment, Refund, RefundStatus
+from webapp.payments.models import Payment
 from webapp.payments.verification import Settled, apply_verified_payment
+from webapp.refunds import payouts
+from webapp.refunds.models import Refund, RefundStatus
 
 _ids = itertools.count(9_000_000)
 

@@ -23,12 +23,13 @@ from tests.ledger.money import (
     unbalanced_journals,
 )
 from webapp import clock
+from webapp.cancellations.services import cancel_booking, cancel_trip
 from webapp.extensions import db
 from webapp.ledger.events import commission_for, half_up_share, record_payment, record_refund
 from webapp.ledger.models import Entry, Journal, operator_account
 from webapp.ledger.posting import Posting, UnbalancedJournalError, post_journal
-from webapp.payments.cancellation import cancel_booking, cancel_trip
-from webapp.payments.models import Payment, Refund
+from webapp.payments.models import Payment
+from webapp.refunds.models import Refund
 
 both_databases = pytest.mark.parametrize("app", ["postgresql", "sqlite"], indirect=True)
 FARE = 1_500_000

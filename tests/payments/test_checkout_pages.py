@@ -5,7 +5,7 @@ import uuid
 from bs4 import BeautifulSoup
 
 from tests.factories import create_user
-from tests.payments.conftest import finish_checkout, status_of
+from tests.paysite import finish_checkout, status_of
 
 
 def soup(response) -> BeautifulSoup:

@@ -4,20 +4,14 @@ from datetime import timedelta
 
 import requests
 
-from tests.payments.conftest import finish_checkout, status_of, wait_for
+from tests.paysite import finish_checkout, impatient_gateway, status_of
 
 
 def refunds_of(site, booking_id: int) -> list[tuple]:
-    """(amount, currency, reason) of the booking's refunds, once the worker has paid them all."""
-    paid = wait_for(
-        lambda: all(
-            status == "COMPLETED"
-            for (status,) in site.sql(
-                "SELECT status FROM refunds WHERE booking_id = :b", b=booking_id
-            )
-        )
-    )
-    assert paid, "refunds were not paid out by the worker"
+    """(amount, currency, reason) of the booking's refunds, once the jobs have paid them all."""
+    site.run_jobs()
+    statuses = site.sql("SELECT status FROM refunds WHERE booking_id = :b", b=booking_id)
+    assert all(status == "COMPLETED" for (status,) in statuses), statuses
     return site.sql(
         "SELECT amount, currency, reason FROM refunds WHERE booking_id = :b ORDER BY id",
         b=booking_id,
@@ -69,7 +63,8 @@ def test_wrong_currency_is_not_confirmed_and_is_refunded(
     payment = ada.pay(booking)
 
     ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
-    wait_for(lambda: len(sandbox.deliveries()) == 3)
+    assert sandbox.deliver() == 3  # the attempt's webhook, three times over
+    pay_site.run_jobs()
 
     assert status_of(pay_site, booking["bookingId"]) == (
         "PENDING_PAYMENT",
@@ -178,13 +173,14 @@ def test_polls_ask_the_gateway_about_a_payment_at_most_once_per_interval(
 
 
 def test_verify_timeout_leaves_the_payment_pending(pay_site, sandbox, shopper, trip_id) -> None:
-    sandbox.faults(webhook="drop", verify_latency_ms=2500)  # the client waits 1.5 s
+    sandbox.faults(webhook="drop", verify_latency_ms=2500)
     ada = shopper()
     booking = ada.hold(trip_id, ["4B"])
     payment = ada.pay(booking)
     finish_checkout(payment["checkoutUrl"], "successful")
 
-    assert ada.payment(payment["paymentId"])["status"] == "PENDING"
+    with impatient_gateway(pay_site, read_timeout=1):  # 2.5 s to answer: always too late
+        assert ada.payment(payment["paymentId"])["status"] == "PENDING"
     sandbox.faults(webhook="drop")
     assert ada.payment(payment["paymentId"])["status"] == "SUCCESSFUL"
 

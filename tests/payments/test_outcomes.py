@@ -3,12 +3,12 @@
 import requests
 from bs4 import BeautifulSoup
 
-from tests.payments.conftest import (
+from tests.paysite import (
     audit_count,
+    events_for,
     finish_checkout,
     query_of,
     status_of,
-    wait_for,
 )
 
 
@@ -48,12 +48,9 @@ def test_successful_payment_confirms_the_booking_and_books_the_seats(
     assert [(kind, to) for kind, to, _ in outbox] == [("booking-confirmed", ada.email)]
     assert f"/bookings/{booking['reference']}" in outbox[0][2]
     # The webhook arrives too; still exactly one transition of each kind.
-    wait_for(lambda: sandbox.deliveries())
-    wait_for(
-        lambda: pay_site.sql("SELECT count(*) FROM webhook_events WHERE processed_at IS NOT NULL")[
-            0
-        ][0]
-    )
+    assert sandbox.deliver() == 1
+    pay_site.run_jobs()
+    assert events_for(pay_site, payment["txRef"], processed=True) == 1
     assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
     ticket = BeautifulSoup(page.text, "html.parser")
@@ -89,7 +86,8 @@ def test_failed_payment_keeps_the_hold_and_a_retry_can_succeed(
         [("FAILED", "DECLINED"), ("SUCCESSFUL", None)],
     )
     # The late webhook of the failed attempt changes nothing.
-    wait_for(lambda: len(sandbox.deliveries()) >= 2)
+    assert sandbox.deliver() == 2
+    pay_site.run_jobs()
     assert ada.payment(first["paymentId"])["status"] == "FAILED"
     assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import requests
 
-from tests.payments.conftest import status_of
+from tests.paysite import status_of
 
 
 def test_same_key_and_body_replays_and_another_body_is_refused(

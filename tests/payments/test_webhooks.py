@@ -8,12 +8,13 @@ import threading
 
 import requests
 
-from tests.payments.conftest import (
+from tests.paysite import (
     audit_count,
+    events_for,
     finish_checkout,
     query_of,
+    settle_all,
     status_of,
-    wait_for,
 )
 from webapp.config import DEV_WEBHOOK_HASH, SANDBOX_SECRET_KEY
 
@@ -26,13 +27,6 @@ def event_for(sandbox, transaction_id: str) -> bytes:
     """The body Flutterwave would send, built from what its verify endpoint says."""
     data = sandbox.verify(transaction_id, SANDBOX_SECRET_KEY)["data"]
     return json.dumps({"event": "charge.completed", "data": data}).encode()
-
-
-def events_for(site, tx_ref: str, *, processed: bool = False) -> int:
-    condition = " AND processed_at IS NOT NULL" if processed else ""
-    return site.sql(f"SELECT count(*) FROM webhook_events WHERE tx_ref = :r{condition}", r=tx_ref)[
-        0
-    ][0]
 
 
 def deliver(site, body: bytes, **headers: str) -> requests.Response:
@@ -84,9 +78,8 @@ def test_hmac_signature_variant_is_accepted(pay_site, sandbox, shopper, trip_id)
     )
 
     assert response.status_code == 200
-    assert wait_for(
-        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
-    )
+    settle_all(pay_site, sandbox)
+    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
 
 
 def test_malformed_webhook_bodies_get_a_400(pay_site, sandbox) -> None:
@@ -113,9 +106,8 @@ def test_same_webhook_five_times_confirms_once(pay_site, sandbox, shopper, trip_
         thread.join()
 
     assert answers == [200] * 5
-    assert wait_for(
-        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
-    )
+    settle_all(pay_site, sandbox)
+    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
     assert events_for(pay_site, payment["txRef"]) == 1
     assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
@@ -131,11 +123,10 @@ def test_sandbox_duplicated_webhooks_confirm_once(pay_site, sandbox, shopper, tr
     payment = ada.pay(booking)
     finish_checkout(payment["checkoutUrl"], "successful")  # the browser never comes back
 
-    assert wait_for(lambda: len(sandbox.deliveries()) == 5)
+    settle_all(pay_site, sandbox)
+    assert len(sandbox.deliveries()) == 5
     assert {d["answered"] for d in sandbox.deliveries()} == {200}
-    assert wait_for(
-        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
-    )
+    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
 
 
@@ -146,7 +137,8 @@ def test_webhook_before_the_redirect(pay_site, sandbox, shopper, trip_id) -> Non
     payment = ada.pay(booking)
     location = finish_checkout(payment["checkoutUrl"], "successful")
 
-    assert wait_for(lambda: status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED")
+    settle_all(pay_site, sandbox)
+    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
     ada.come_back(location)
     assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
@@ -160,8 +152,9 @@ def test_redirect_before_the_webhook(pay_site, sandbox, shopper, trip_id) -> Non
     ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
 
     assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
-    assert wait_for(lambda: sandbox.deliveries(), timeout=5)
-    assert wait_for(lambda: events_for(pay_site, payment["txRef"], processed=True))
+    settle_all(pay_site, sandbox)
+    assert sandbox.deliveries()
+    assert events_for(pay_site, payment["txRef"], processed=True)
     assert audit_count(pay_site, "booking.confirmed", "booking", booking["bookingId"]) == 1
     assert audit_count(pay_site, "payment.successful", "payment", payment["paymentId"]) == 1
 
@@ -173,7 +166,8 @@ def test_webhook_only(pay_site, sandbox, shopper, trip_id) -> None:
     payment = ada.pay(booking)
     finish_checkout(payment["checkoutUrl"], "successful")
 
-    assert wait_for(lambda: status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED")
+    settle_all(pay_site, sandbox)
+    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
 
 
 def test_redirect_only(pay_site, sandbox, shopper, trip_id) -> None:
@@ -225,11 +219,10 @@ def test_reordered_webhooks_never_move_a_payment_back(pay_site, sandbox, shopper
     assert declined.status_code == 402
     finish_checkout(payment["checkoutUrl"], "successful")
 
-    assert wait_for(lambda: len(sandbox.deliveries()) == 2)
+    settle_all(pay_site, sandbox)
+    assert len(sandbox.deliveries()) == 2
     assert [d["status"] for d in sandbox.deliveries()] == ["successful", "failed"]
-    assert wait_for(
-        lambda: status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
-    )
+    assert status_of(pay_site, booking["bookingId"]) == ("CONFIRMED", [("SUCCESSFUL", None)])
     assert audit_count(pay_site, "payment.failed", "payment", payment["paymentId"]) == 0
 
 
@@ -249,5 +242,6 @@ def test_webhook_for_another_transaction_confirms_nothing(
     response = deliver(pay_site, body, **{"verif-hash": DEV_WEBHOOK_HASH})
 
     assert response.status_code == 200
-    assert wait_for(lambda: events_for(pay_site, my_payment["txRef"], processed=True))
+    settle_all(pay_site, sandbox)
+    assert events_for(pay_site, my_payment["txRef"], processed=True)
     assert status_of(pay_site, mine["bookingId"]) == ("PENDING_PAYMENT", [("PENDING", None)])

@@ -10,7 +10,7 @@ import requests
 from tests.factories import create_layout, create_operator, create_trip, create_user, held
 from tests.ledger.money import gateway_says, open_payment
 from tests.live import LiveSite, live_site
-from tests.payments.conftest import PAY_SETTINGS
+from tests.paysite import PAY_SETTINGS
 from webapp import clock
 from webapp.extensions import db
 from webapp.settlements.models import Settlement
@@ -32,7 +32,15 @@ class Transfers:
         return requests.get(f"{self.url}/control/transfers", timeout=5).json()
 
     def complete(self, transfer_id: int) -> None:
-        requests.post(f"{self.url}/control/transfers/{transfer_id}/complete", timeout=10)
+        """The bank answers: the transfer finishes and its webhook has been answered (and, on
+        a site without Redis, applied) when this returns."""
+        response = requests.post(f"{self.url}/control/transfers/{transfer_id}/complete", timeout=60)
+        assert response.status_code == 200, response.text
+
+    def complete_all(self) -> None:
+        for transfer in self.log()["transfers"]:
+            if transfer["status"] not in ("SUCCESSFUL", "FAILED"):
+                self.complete(transfer["id"])
 
 
 NO_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there: every job runs inline
@@ -50,9 +58,11 @@ def money_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
 
 @pytest.fixture
 def transfers(money_site: LiveSite) -> Iterator[Transfers]:
+    """The sandbox's transfers, reset; they finish only when a test says so (`complete`)."""
     box = Transfers(f"{money_site.url}/sandbox/flutterwave")
     for reset in ("control/reset", "control/transfers/reset"):
         requests.post(f"{box.url}/{reset}", timeout=5)
+    box.faults(complete="manual")
     yield box
     for reset in ("control/reset", "control/transfers/reset"):
         requests.post(f"{box.url}/{reset}", timeout=5)

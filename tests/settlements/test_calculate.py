@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from tests.factories import create_layout, create_operator, create_trip, create_user, held
 from tests.ledger.money import complete_all_refunds, gateway_says, open_payment
 from webapp import clock
+from webapp.cancellations.services import cancel_booking
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
-from webapp.payments.cancellation import cancel_booking
 from webapp.settlements.adjustments import adjust, parse_naira
 from webapp.settlements.models import Settlement, SettlementEntry
 from webapp.settlements.months import month_end, month_of, previous_month

@@ -6,7 +6,6 @@ import requests
 from bs4 import BeautifulSoup
 
 from tests.factories import PASSWORD
-from tests.payments.conftest import wait_for
 from tests.settlements.conftest import calculated_month
 from webapp import clock
 from webapp.jobs.runner import run_job
@@ -86,12 +85,9 @@ def test_send_payout_clicked_twice_at_once_sends_one_transfer(money_site, transf
     )
 
     assert sorted(answers) == [303, 303]
-    assert wait_for(
-        lambda: (
-            money_site.sql("SELECT status FROM settlements WHERE id = :s", s=month.settlement_id)
-            == [("PAID",)]
-        )
-    )
+    transfers.complete_all()
+    paid = "SELECT status FROM settlements WHERE id = :s"
+    assert money_site.sql(paid, s=month.settlement_id) == [("PAID",)]
     sent = transfers.log()["transfers"]
     assert [t["reference"] for t in sent] == [f"RP-STL-{month.settlement_id}-1"]
     assert money_site.sql(

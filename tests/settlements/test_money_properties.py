@@ -33,13 +33,14 @@ from tests.ledger.money import gateway_says, open_payment, refund_completes, unb
 from webapp import clock
 from webapp.booking.models import Booking
 from webapp.booking.services import hold_seats
+from webapp.cancellations.services import cancel_booking, cancel_trip
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
 from webapp.gateways.transfers import GatewayTransfer
 from webapp.ledger.models import Entry
-from webapp.payments.cancellation import cancel_booking, cancel_trip
-from webapp.payments.models import Payment, Refund, RefundStatus
+from webapp.payments.models import Payment
+from webapp.refunds.models import Refund, RefundStatus
 from webapp.settlements.adjustments import adjust
 from webapp.settlements.models import Adjustment, Payout, Settlement, SettlementStatus
 from webapp.settlements.months import month_end

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.payments.conftest import wait_for
+from tests.paysite import impatient_gateway
 from tests.settlements.conftest import FARE, calculated_month
 from webapp.settlements.payouts import FourEyesError, approve, follow_payout, send_payout
 from webapp.settlements.services import SettlementStateError
@@ -57,8 +57,10 @@ def test_approve_then_another_admin_sends_and_it_is_paid_once(money_site, transf
         send(money_site, month, month.approver_id)
 
     send(money_site, month)
+    assert status(money_site, month.settlement_id)[0] == "PAYING"
+    transfers.complete_all()
 
-    assert wait_for(lambda: status(money_site, month.settlement_id)[0] == "PAID")
+    assert status(money_site, month.settlement_id)[0] == "PAID"
     sent = [t for t in transfers.log()["transfers"] if t["reference"].startswith("RP-STL-")]
     assert [(t["reference"], t["amount"]) for t in sent] == [
         (f"RP-STL-{month.settlement_id}-1", month.owed / 100)
@@ -87,9 +89,10 @@ def test_a_refused_transfer_returns_to_approved_and_reverses(money_site, transfe
     assert state == "APPROVED"
     assert "Insufficient funds" in reason
     assert operator_balance(money_site, month.operator_id) == -month.owed  # still owed
-    transfers.faults(mode="normal")
+    transfers.faults(mode="normal", complete="manual")
     send(money_site, month)
-    assert wait_for(lambda: status(money_site, month.settlement_id)[0] == "PAID")
+    transfers.complete_all()
+    assert status(money_site, month.settlement_id)[0] == "PAID"
     assert [p[:2] for p in payouts_of(money_site, month.settlement_id)] == [
         (f"RP-STL-{month.settlement_id}-1", "FAILED"),
         (f"RP-STL-{month.settlement_id}-2", "SUCCESSFUL"),
@@ -100,11 +103,12 @@ def test_a_refused_transfer_returns_to_approved_and_reverses(money_site, transfe
 def test_a_transfer_that_fails_later_returns_to_approved(money_site, transfers) -> None:
     month = calculated_month(money_site)
     approved(money_site, month)
-    transfers.faults(mode="fails_later")
+    transfers.faults(mode="fails_later", complete="manual")
 
     send(money_site, month)
+    transfers.complete_all()
 
-    assert wait_for(lambda: status(money_site, month.settlement_id)[0] == "APPROVED")
+    assert status(money_site, month.settlement_id)[0] == "APPROVED"
     assert "Beneficiary bank unavailable" in status(money_site, month.settlement_id)[1]
     assert operator_balance(money_site, month.operator_id) == -month.owed
 
@@ -114,7 +118,8 @@ def test_a_timeout_is_looked_up_by_reference_never_sent_twice(money_site, transf
     approved(money_site, month)
     transfers.faults(mode="timeout", timeout_seconds=2.5, complete="manual")
 
-    payout = send(money_site, month)
+    with impatient_gateway(money_site, 1.0):
+        payout = send(money_site, month)
     assert payout["status"] == "SENDING"
     assert "not answering" in payout["last_error"]
     transfers.faults(mode="normal", complete="manual")
@@ -123,7 +128,7 @@ def test_a_timeout_is_looked_up_by_reference_never_sent_twice(money_site, transf
     sent = transfers.log()["transfers"]
     assert len([t for t in sent if t["reference"] == payout["reference"]]) == 1
     transfers.complete(sent[-1]["id"])
-    assert wait_for(lambda: status(money_site, month.settlement_id)[0] == "PAID")
+    assert status(money_site, month.settlement_id)[0] == "PAID"
 
 
 def test_bank_down_sends_nothing_and_a_later_look_sends_it(money_site, transfers) -> None:
@@ -134,9 +139,9 @@ def test_bank_down_sends_nothing_and_a_later_look_sends_it(money_site, transfers
     payout = send(money_site, month)
     assert payout["status"] == "SENDING"
     assert transfers.log()["transfers"] == []
-    transfers.faults(mode="normal", webhook="drop")
+    transfers.faults(mode="normal", webhook="drop", complete="manual")
 
     money_site.prepare(lambda: follow_payout(payout["id"]))
-    wait_for(lambda: transfers.log()["transfers"][-1]["status"] == "SUCCESSFUL")
+    transfers.complete_all()  # its webhook is lost
     assert money_site.prepare(lambda: follow_payout(payout["id"])) == "SUCCESSFUL"  # no webhook
     assert status(money_site, month.settlement_id)[0] == "PAID"

@@ -18,8 +18,8 @@ from webapp.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from webapp.database import begin_write, is_lock_contention, relax_durability
-from webapp.errors import AuthenticationError, NotFoundError, ValidationError
+from webapp.database import begin_write, relax_durability
+from webapp.errors import AuthenticationError, NotFoundError, ValidationError, is_lock_contention
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from webapp.extensions import db
 from webapp.jobs import health
 from webapp.jobs.models import JobRun
 from webapp.jobs.queues import QUEUES, enqueue, redis_connection
-from webapp.jobs.registry import JOBS, PERIODIC
 from webapp.jobs.runner import run_job
+from webapp.jobs.specs import job_specs, periodic_specs
 
 FAILED_SHOWN = 50
 
@@ -52,8 +52,8 @@ def jobs() -> str:
     return render_template(
         "admin/jobs.html",
         report=health.report(),
-        specs=JOBS,
-        periodic=PERIODIC,
+        specs=job_specs(),
+        periodic=periodic_specs(),
         recent=recent,
         failed=_failed_jobs(),
     )
@@ -62,7 +62,7 @@ def jobs() -> str:
 @bp.post("/jobs/<job>/run")
 @admin_required
 def run_now(job: str) -> Response:
-    spec = JOBS.get(job)
+    spec = job_specs().get(job)
     if spec is None or not spec.periodic:
         raise NotFoundError(f"No job called {job!r}.")
     if enqueue(job, trigger="admin") is not None:

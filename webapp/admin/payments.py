@@ -7,7 +7,8 @@ from sqlalchemy import select
 from webapp.admin import admin_required, bp
 from webapp.booking.models import Booking
 from webapp.extensions import db
-from webapp.payments.models import Payment, PaymentMismatch, Refund, RefundStatus
+from webapp.payments.models import Payment, PaymentMismatch
+from webapp.refunds.models import Refund, RefundStatus
 
 SHOWN = 200
 

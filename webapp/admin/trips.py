@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from webapp.admin import admin_required, bp
 from webapp.booking.models import Booking
+from webapp.cancellations.services import cancel_trip
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
-from webapp.payments.cancellation import cancel_trip
 from webapp.payments.details import clean_name
 from webapp.trips.models import Trip
 

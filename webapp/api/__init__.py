@@ -1,7 +1,7 @@
 """The JSON API for partner apps, under `/api`, authenticated with personal bearer tokens.
 
-Each feature adds its endpoints to `bp` in its own `api.py`; they are imported at the bottom so
-the blueprint exists first.
+Each feature adds its endpoints to `bp` in its own `api.py`; `create_app` imports those modules
+before registering the blueprint, so this package depends on no feature.
 """
 
 from flask import Blueprint, Response
@@ -15,9 +15,3 @@ def challenge_on_401(response: Response) -> Response:
         response.headers.setdefault("WWW-Authenticate", 'Bearer realm="roadpass"')
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-from webapp.booking import api as _booking_api  # noqa: E402, F401
-from webapp.jobs import api as _jobs_api  # noqa: E402, F401
-from webapp.payments import api as _payments_api  # noqa: E402, F401
-from webapp.trips import api as _trips_api  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """What can go wrong when holding seats, each with its own code for the API."""
 
-from webapp.errors import ConflictError, DomainError
+from webapp.errors import ConflictError
 
 
 class SeatsUnavailableError(ConflictError):
@@ -25,13 +25,3 @@ class HoldLimitError(ConflictError):
 
 class HoldNotActiveError(ConflictError):
     code = "HOLD_NOT_ACTIVE"
-
-
-class SeatsBusyError(DomainError):
-    """Another purchase is locking these seats right now; retrying in a moment will work."""
-
-    status_code = 503
-    code = "BUSY_RETRY"
-
-    def __init__(self) -> None:
-        super().__init__("Many people are booking this bus right now. Please try again.")

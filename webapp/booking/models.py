@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,9 @@ from webapp.accounts.models import User
 from webapp.database import UTCDateTime
 from webapp.extensions import db
 from webapp.trips.models import Trip
+
+if TYPE_CHECKING:  # the payments package sits above this one and maps the table
+    from webapp.payments.models import Payment
 
 
 class BookingStatus(StrEnum):
@@ -61,6 +64,12 @@ class Booking(db.Model):
     trip: Mapped[Trip] = relationship()
     seats: Mapped[list["BookingSeat"]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", order_by="BookingSeat.label"
+    )
+    # Payment attempts still waiting for the gateway's word. Written as a string, so that this
+    # package needs no import of the payments package above it.
+    pending_payments: Mapped[list["Payment"]] = relationship(
+        primaryjoin="and_(Booking.id == foreign(Payment.booking_id), Payment.status == 'PENDING')",
+        viewonly=True,
     )
 
     __table_args__ = (

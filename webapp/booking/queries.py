@@ -9,14 +9,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
 
 from sqlalchemy import select
 
 from webapp.booking import seat_cache
 from webapp.booking.models import Booking, hold_is_live
+from webapp.booking.seat_cache import SeatRow, SeatRows
 from webapp.extensions import db
-from webapp.fleet.models import LayoutSeat, SeatLayout
+from webapp.fleet.grid import layout_grid
 from webapp.trips.models import SeatStatus, Trip, TripSeat, is_on_sale
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
@@ -41,9 +41,9 @@ class SeatStates:
         return [s.label for s in self.seats.values() if s.state == SeatStatus.AVAILABLE]
 
 
-def _seat_rows(trip_id: int) -> tuple[tuple, ...]:
+def _seat_rows(trip_id: int) -> SeatRows:
     return tuple(
-        tuple(row)
+        SeatRow(*row)
         for row in db.session.execute(
             select(
                 TripSeat.label,
@@ -78,7 +78,7 @@ def seat_states(
     # Cached rows: what the viewer sees changes only when a hold in them expires or sales
     # close, so the states worked out for these rows serve every poll until then. Viewers
     # holding no seat here all see the same thing and share one entry.
-    if viewer_id is not None and all(row[3] != viewer_id for row in rows):
+    if viewer_id is not None and all(row.holder_id != viewer_id for row in rows):
         viewer_id = None
     key = (trip_id, viewer_id, cutoff_minutes)
     known = _worked_out.get(key)
@@ -92,31 +92,31 @@ def seat_states(
 
 
 # (trip, viewer, cutoff) -> (the cached rows, valid from, valid until, states): see seat_states.
-_worked_out: dict[tuple[int, int | None, int], tuple[Any, datetime, datetime, SeatStates]] = {}
+_worked_out: dict[tuple[int, int | None, int], tuple[SeatRows, datetime, datetime, SeatStates]] = {}
 MAX_WORKED_OUT = 2000  # about 10 kB each for a 52-seat coach
 
 
 def _states_from(
-    rows: tuple[tuple, ...], trip_id: int, viewer_id: int | None, now: datetime, cutoff: int
+    rows: SeatRows, trip_id: int, viewer_id: int | None, now: datetime, cutoff: int
 ) -> SeatStates:
-    _, _, _, _, trip_status, departs_at = rows[0]
-    on_sale = is_on_sale(trip_status, departs_at, cutoff, now)
+    on_sale = is_on_sale(rows[0].trip_status, rows[0].departs_at, cutoff, now)
     seats = {}
-    for label, status, expires, holder, _, _ in rows:
-        state = _state_at(status, expires, now)
-        mine = state != SeatStatus.AVAILABLE and viewer_id is not None and holder == viewer_id
-        seats[label] = SeatState(label, state, mine)
+    for row in rows:
+        state = _state_at(row.status, row.hold_expires_at, now)
+        mine = (
+            state != SeatStatus.AVAILABLE and viewer_id is not None and row.holder_id == viewer_id
+        )
+        seats[row.label] = SeatState(row.label, state, mine)
     fingerprint = "|".join(f"{s.label}:{s.state}:{int(s.mine)}" for s in seats.values())
     digest = hashlib.sha256(f"{int(on_sale)}|{fingerprint}".encode()).hexdigest()[:32]
     return SeatStates(trip_id, on_sale, seats, f'"{digest}"')
 
 
-def _next_change(rows: tuple[tuple, ...], now: datetime, cutoff: int) -> datetime:
+def _next_change(rows: SeatRows, now: datetime, cutoff: int) -> datetime:
     """The first moment after `now` when these rows read differently: a hold expires or the
     trip's online sales close."""
-    _, _, _, _, _, departs_at = rows[0]
-    moments = [expires for _, status, expires, *_ in rows if status == SeatStatus.HELD]
-    moments.append(departs_at - timedelta(minutes=cutoff))
+    moments = [row.hold_expires_at for row in rows if row.status == SeatStatus.HELD]
+    moments.append(rows[0].departs_at - timedelta(minutes=cutoff))
     return min(
         (moment for moment in moments if moment is not None and moment > now), default=FOREVER
     )
@@ -136,9 +136,9 @@ def seen_taken(trip_id: int, labels: list[str], now: datetime) -> list[str]:
     if rows is None:
         return []
     taken = {
-        label
-        for label, status, expires, *_ in rows
-        if _state_at(status, expires, now) != SeatStatus.AVAILABLE
+        row.label
+        for row in rows
+        if _state_at(row.status, row.hold_expires_at, now) != SeatStatus.AVAILABLE
     }
     return [label for label in labels if label in taken]
 
@@ -170,7 +170,7 @@ def seat_map(trip: Trip, states: SeatStates, *, cached: bool = False) -> list[De
     """The trip's layout as rows of cells (None for aisles), with each seat's current state.
     `cached`: take the layout from this process's seat cache (layouts never change once built;
     a trip copies its seats from one)."""
-    load = partial(_layout_grid, trip.layout_id)
+    load = partial(layout_grid, trip.layout_id)
     grid = seat_cache.layout(trip.layout_id, load) if cached else load()
     decks = []
     for number in range(1, grid.decks + 1):
@@ -188,62 +188,6 @@ def seat_map(trip: Trip, states: SeatStates, *, cached: bool = False) -> list[De
             used_rows = max(used_rows, place.row)
         decks.append(Deck(number, grid.columns, rows[:used_rows]))
     return decks
-
-
-@dataclass(frozen=True)
-class _Place:
-    deck: int
-    row: int
-    col: int
-    label: str
-    kind: str  # seat | blocked | driver | luggage
-    seat_class: str
-
-
-@dataclass(frozen=True)
-class _Grid:
-    decks: int
-    rows: int
-    columns: int
-    places: tuple[_Place, ...]
-
-
-def _layout_grid(layout_id: int) -> _Grid:
-    decks, rows, columns = db.session.execute(
-        select(SeatLayout.decks, SeatLayout.rows, SeatLayout.columns).where(
-            SeatLayout.id == layout_id
-        )
-    ).one()
-    places = db.session.execute(
-        select(
-            LayoutSeat.deck,
-            LayoutSeat.row,
-            LayoutSeat.col,
-            LayoutSeat.label,
-            LayoutSeat.is_luggage,
-            LayoutSeat.is_blocked,
-            LayoutSeat.seat_class,
-        )
-        .where(LayoutSeat.layout_id == layout_id)
-        .order_by(LayoutSeat.deck, LayoutSeat.row, LayoutSeat.col)
-    )
-    return _Grid(
-        decks,
-        rows,
-        columns,
-        tuple(
-            _Place(deck, row, col, label, _kind(label, luggage, blocked), seat_class)
-            for deck, row, col, label, luggage, blocked, seat_class in places
-        ),
-    )
-
-
-def _kind(label: str, is_luggage: bool, is_blocked: bool) -> str:
-    if is_luggage:
-        return "luggage"
-    if is_blocked:
-        return "driver" if label.lstrip("U").startswith("DRV") else "blocked"
-    return "seat"
 
 
 def live_hold(user_id: int, trip_id: int, now: datetime) -> Booking | None:

@@ -17,16 +17,31 @@ watching one trip costs one render per change, not one per viewer.
 """
 
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
+from webapp import clock
 from webapp.extensions import db
+
+
+class SeatRow(NamedTuple):
+    """One trip seat as the seat map needs it, with its trip's facts (one query loads them)."""
+
+    label: str
+    status: str
+    hold_expires_at: datetime | None
+    holder_id: int | None  # the user whose booking holds or booked the seat
+    trip_status: str
+    departs_at: datetime
+
+
+SeatRows = tuple[SeatRow, ...]
 
 MAX_ENTRIES = 5000
 MAX_FRAGMENTS = 500  # about 16 kB each for a 52-seat coach
 
-_entries: dict[tuple[object, int], tuple[float, Any]] = {}
+_entries: dict[tuple[object, int], tuple[float, SeatRows]] = {}
 _lock = threading.Lock()
 _fragments: dict[tuple[object, int, str], str] = {}
 _layouts: dict[tuple[object, int], Any] = {}
@@ -36,7 +51,7 @@ def _key(trip_id: int) -> tuple[object, int]:
     return (db.engine.url, trip_id)
 
 
-def rows_for(trip_id: int, load: Callable[[], Any], max_age: float) -> Any:
+def rows_for(trip_id: int, load: Callable[[], SeatRows], max_age: float) -> SeatRows:
     """The trip's cached rows if younger than `max_age` seconds, else freshly loaded ones."""
     if max_age <= 0:
         return load()
@@ -47,29 +62,30 @@ def rows_for(trip_id: int, load: Callable[[], Any], max_age: float) -> Any:
     return rows
 
 
-def cached_rows(trip_id: int) -> Any | None:
+def cached_rows(trip_id: int) -> SeatRows | None:
     """The trip's rows if this process holds fresh ones; never loads."""
     entry = _entries.get(_key(trip_id))
-    if entry is not None and entry[0] > time.monotonic():
+    if entry is not None and entry[0] > clock.monotonic():
         return entry[1]
     return None
 
 
-def reload(trip_id: int, load: Callable[[], Any], max_age: float) -> None:
+def reload(trip_id: int, load: Callable[[], SeatRows], max_age: float) -> None:
     """Replace the trip's rows with freshly loaded ones, after this process saw them change."""
     if max_age > 0:
         _store(trip_id, load(), max_age)
 
 
-def _store(trip_id: int, rows: Any, max_age: float) -> None:
+def _store(trip_id: int, rows: SeatRows, max_age: float) -> None:
     with _lock:
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()  # crude but bounded; a full refill costs one query per trip
-        _entries[_key(trip_id)] = (time.monotonic() + max_age, rows)
+        _entries[_key(trip_id)] = (clock.monotonic() + max_age, rows)
 
 
 def forget(trip_id: int) -> None:
-    """Drop a trip's rows after this process changed its seats."""
+    """Drop a trip's rows after this process changed its seats. Called only by the seat
+    inventory's commit hook (`webapp.booking.seats`)."""
     with _lock:
         _entries.pop(_key(trip_id), None)
 

@@ -11,23 +11,21 @@ when this process saw the seats taken moments ago, from its seat cache (see seat
 """
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
-from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.accounts.models import User
 from webapp.audit import services as audit
-from webapp.booking import queries, seat_cache
+from webapp.booking import queries, seats
 from webapp.booking.errors import (
     HoldLimitError,
     HoldNotActiveError,
     SalesClosedError,
-    SeatsBusyError,
     SeatsUnavailableError,
 )
 from webapp.booking.models import (
@@ -38,21 +36,11 @@ from webapp.booking.models import (
     hold_is_live,
 )
 from webapp.booking.rules import HoldRules
-from webapp.database import UTCDateTime, begin_write, is_lock_contention
+from webapp.database import UTCDateTime, begin_write, busy_is_polite
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
-from webapp.payments.models import Payment, PaymentStatus
-from webapp.trips.models import (
-    SeatStatus,
-    Trip,
-    TripSeat,
-    TripStatus,
-    is_on_sale,
-    seat_is_free,
-)
-
-T = TypeVar("T")
+from webapp.trips.models import Trip, TripSeat, is_on_sale, seat_is_free
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
 REFERENCE_ATTEMPTS = 5
@@ -187,34 +175,6 @@ _INSERT_HOLD_UNDER_LIMIT = (
     .returning(_bookings.c.id)
 )
 
-# The claim: lock the wanted rows in label order, then take only those free right now, and only
-# while the trip is still on sale. The row count says whether every seat was won.
-_CLAIM_FREE_SEATS = (
-    update(_seats)
-    .where(
-        _seats.c.id.in_(
-            select(TripSeat.id)
-            .where(TripSeat.trip_id == _TRIP_ID, TripSeat.label.in_(_LABELS))
-            .order_by(TripSeat.label)
-            .with_for_update()
-        ),
-        seat_is_free(_NOW),
-        select(Trip.id)
-        .where(
-            Trip.id == _TRIP_ID,
-            Trip.status == TripStatus.SCHEDULED,
-            Trip.departs_at > bindparam("on_sale_if_departing_after", type_=UTCDateTime()),
-        )
-        .exists(),
-    )
-    .values(
-        status=SeatStatus.HELD,
-        booking_id=bindparam("holder_booking_id"),
-        hold_expires_at=bindparam("hold_until", type_=UTCDateTime()),
-    )
-    .returning(_seats.c.id, _seats.c.label)
-)
-
 _INSERT_BOOKING_SEATS = insert(BookingSeat.__table__)
 
 
@@ -247,12 +207,12 @@ def _hold(
     begin_write()
     connection = db.session.connection()
     connection.execute(_LOCK_HOLDER, {"user_id": user_id})
-    seats = len(wanted)
+    count = len(wanted)
     expires_at = min(now + rules.hold, trip.departs_at)
     amounts = {
-        "fare_subtotal": trip.fare_amount * seats,
-        "service_fee": rules.service_fee_per_seat * seats,
-        "total_amount": (trip.fare_amount + rules.service_fee_per_seat) * seats,
+        "fare_subtotal": trip.fare_amount * count,
+        "service_fee": rules.service_fee_per_seat * count,
+        "total_amount": (trip.fare_amount + rules.service_fee_per_seat) * count,
     }
     reference = _new_reference()
     booking_id = connection.execute(
@@ -279,18 +239,16 @@ def _hold(
             "Pay for one or release it first."
         )
 
-    claimed = connection.execute(
-        _CLAIM_FREE_SEATS,
-        {
-            "for_trip": trip.id,
-            "labels": wanted,
-            "now": now,
-            "on_sale_if_departing_after": now + timedelta(minutes=rules.sales_cutoff_minutes),
-            "holder_booking_id": booking_id,
-            "hold_until": expires_at,
-        },
-    ).all()
-    if len(claimed) != seats:
+    claimed = seats.claim_seats(
+        connection,
+        trip_id=trip.id,
+        labels=wanted,
+        booking_id=booking_id,
+        hold_until=expires_at,
+        now=now,
+        on_sale_if_departing_after=now + timedelta(minutes=rules.sales_cutoff_minutes),
+    )
+    if len(claimed) != len(wanted):
         db.session.rollback()
         _refuse_early(trip.id, wanted, rules, clock.now())  # says precisely what went wrong
         raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
@@ -312,7 +270,6 @@ def _hold(
         expires_at=expires_at.isoformat(),
     )
     db.session.commit()
-    seat_cache.forget(trip.id)
     return HoldReceipt(
         booking_id,
         reference,
@@ -331,25 +288,23 @@ def release_hold(user_id: int, booking_id: int) -> Booking:
 
 def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
     begin_write()
-    booking = locked_booking(booking_id)
+    booking = seats.locked_booking(booking_id)
     if booking is None or booking.user_id != user_id:
         raise NotFoundError("We could not find that booking.")
     if booking.status == BookingStatus.CONFIRMED:
         raise HoldNotActiveError("This booking is paid for. Cancel it from your ticket instead.")
-    if booking.status == BookingStatus.PENDING_PAYMENT and _payment_in_flight(booking.id):
+    if booking.status == BookingStatus.PENDING_PAYMENT and booking.pending_payments:
         raise HoldNotActiveError(
             "Your payment is being confirmed; the seats stay held until it finishes."
         )
     if booking.status in HOLDING_STATUSES:
         if booking.is_live_hold(now):
-            end_hold(booking, BookingStatus.CANCELLED, now, reason="RELEASED")
+            seats.end_hold(booking, BookingStatus.CANCELLED, now, reason="RELEASED")
             audit.record("booking.released", "booking", booking.id, actor_user_id=user_id)
         else:
-            end_hold(booking, BookingStatus.EXPIRED, now)
+            seats.end_hold(booking, BookingStatus.EXPIRED, now)
             audit.record("booking.expired", "booking", booking.id, actor="system")
-    trip_id = booking.trip_id
     db.session.commit()
-    seat_cache.forget(trip_id)
     return booking
 
 
@@ -366,20 +321,16 @@ def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
     expired = 0
     for booking_id in candidates:
         begin_write()
-        booking = locked_booking(booking_id, skip_locked=True)
+        booking = seats.locked_booking(booking_id, skip_locked=True)
         if (
             booking is not None
             and booking.status == BookingStatus.HELD
             and not booking.is_live_hold(moment)
         ):
-            end_hold(booking, BookingStatus.EXPIRED, moment)
+            seats.end_hold(booking, BookingStatus.EXPIRED, moment)
             audit.record("booking.expired", "booking", booking.id, actor="system")
             expired += 1
-            trip_id = booking.trip_id
-            db.session.commit()
-            seat_cache.forget(trip_id)
-        else:
-            db.session.commit()
+        db.session.commit()
     return expired
 
 
@@ -394,13 +345,7 @@ def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -
     booking.hold_extended = True
     if new_expiry <= booking.hold_expires_at:
         return
-    _lock_seats_of(booking.id)
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.HELD)
-        .values(hold_expires_at=new_expiry)
-        .execution_options(synchronize_session=False)
-    )
+    seats.extend_hold(booking, new_expiry)
     audit.record(
         "booking.hold_extended",
         "booking",
@@ -412,83 +357,8 @@ def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -
     booking.hold_expires_at = new_expiry
     booking.updated_at = now
     db.session.flush()
-    seat_cache.forget(booking.trip_id)
-
-
-def end_hold(
-    booking: Booking, status: BookingStatus, now: datetime, reason: str | None = None
-) -> None:
-    """Free the seats this booking still holds and set its final status (flushes)."""
-    _close(booking, SeatStatus.HELD, status, now, reason)
-
-
-def cancel_paid(booking: Booking, now: datetime, reason: str) -> None:
-    """Give a confirmed booking's seats back and mark it cancelled (flushes)."""
-    _close(booking, SeatStatus.BOOKED, BookingStatus.CANCELLED, now, reason)
-
-
-def _close(
-    booking: Booking, seats: SeatStatus, status: BookingStatus, now: datetime, reason: str | None
-) -> None:
-    free_seats(booking.id, seats)
-    booking.status = status
-    booking.cancel_reason = reason
-    booking.updated_at = now
-    db.session.flush()
-
-
-def free_seats(booking_id: int, state: SeatStatus) -> None:
-    """Give back this booking's seats that are in `state` (held or booked), locked in order."""
-    _lock_seats_of(booking_id)
-    db.session.execute(
-        update(TripSeat)
-        .where(TripSeat.booking_id == booking_id, TripSeat.status == state)
-        .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _lock_seats_of(booking_id: int) -> None:
-    # Same order as hold_seats (by label), so two transactions never wait on each other in a cycle.
-    db.session.execute(
-        select(TripSeat.id)
-        .where(TripSeat.booking_id == booking_id)
-        .order_by(TripSeat.label)
-        .with_for_update()
-    )
-
-
-def _payment_in_flight(booking_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Payment.id)
-            .where(Payment.booking_id == booking_id, Payment.status == PaymentStatus.PENDING)
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def locked_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | None:
-    return db.session.scalar(
-        select(Booking).where(Booking.id == booking_id).with_for_update(skip_locked=skip_locked)
-    )
 
 
 def _new_reference() -> str:
     """A human reference like RP-7K3Q9X; the unique index on bookings has the last word."""
     return "RP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def busy_is_polite(work: Callable[[], T]) -> T:
-    """A lock wait that timed out becomes a friendly "busy, try again", never a raw error."""
-    try:
-        return work()
-    except OperationalError as error:
-        db.session.rollback()
-        if is_lock_contention(error):
-            raise SeatsBusyError() from error
-        raise
-    except Exception:
-        db.session.rollback()
-        raise

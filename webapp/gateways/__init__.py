@@ -4,7 +4,11 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from webapp.extensions import csrf
 from webapp.gateways.base import PaymentGateway
+from webapp.gateways.flutterwave import FlutterwaveGateway
+from webapp.gateways.sandbox import bp as sandbox_bp
+from webapp.gateways.sandbox.state import SandboxState
 
 
 def payment_gateway() -> PaymentGateway:
@@ -19,8 +23,6 @@ def sandbox_enabled(config: dict) -> bool:
 
 def configure_gateway(app: Flask) -> None:
     """(Re)build the gateway client from the app's settings."""
-    from webapp.gateways.flutterwave import FlutterwaveGateway
-
     config = app.config
     app.extensions["payment_gateway"] = FlutterwaveGateway(
         config["FLUTTERWAVE_BASE_URL"],
@@ -35,13 +37,9 @@ def init_app(app: Flask) -> None:
     configure_gateway(app)
     config = app.config
     if sandbox_enabled(config):
-        from webapp.extensions import csrf
-        from webapp.gateways.sandbox import bp
-        from webapp.gateways.sandbox.state import SandboxState
-
         state_file = config["SANDBOX_STATE_FILE"]
         app.extensions["flutterwave_sandbox"] = SandboxState(
             Path(state_file) if state_file else None
         )
-        app.register_blueprint(bp)
-        csrf.exempt(bp)  # it stands for another website, which our CSRF tokens do not reach
+        app.register_blueprint(sandbox_bp)
+        csrf.exempt(sandbox_bp)  # it stands for another website, which our CSRF tokens do not reach

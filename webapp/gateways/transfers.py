@@ -9,6 +9,7 @@ creates one again.
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from webapp.gateways import payment_gateway
 from webapp.gateways.amounts import to_major, to_minor
 from webapp.gateways.base import GatewayNotFoundError, GatewayRejectedError
 from webapp.gateways.flutterwave import FlutterwaveGateway, _plain
@@ -126,6 +127,4 @@ def _transfer(data: Any) -> GatewayTransfer:
 
 def transfer_gateway() -> TransferGateway:
     """The configured gateway's transfers, over the same HTTP session as its payments."""
-    from webapp.gateways import payment_gateway
-
     return FlutterwaveTransfers(payment_gateway())  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ from webapp.errors import AuthenticationError, NotFoundError, ValidationError
 from webapp.extensions import limiter
 from webapp.jobs import health
 from webapp.jobs.queues import enqueue
-from webapp.jobs.registry import JOBS
 from webapp.jobs.runner import run_job
+from webapp.jobs.specs import job_specs, periodic_specs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,11 +35,11 @@ def jobs_secret_required(view: F) -> F:
 @limiter.exempt
 @jobs_secret_required
 def start_job(job: str) -> tuple[Response, int]:
-    spec = JOBS.get(job)
+    spec = job_specs().get(job)
     if spec is None or not spec.periodic:
         raise NotFoundError(
             f"No job called {job!r}.",
-            details={"jobs": [s.name for s in JOBS.values() if s.periodic]},
+            details={"jobs": [s.name for s in periodic_specs()]},
         )
     if request.content_length and request.get_json(silent=True) is None:
         raise ValidationError("The body, if any, must be JSON.")

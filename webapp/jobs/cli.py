@@ -4,9 +4,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from jobs.worker import AppWorker
 from webapp.jobs.queues import QUEUES, redis_connection
-from webapp.jobs.registry import JOBS
 from webapp.jobs.runner import run_job
+from webapp.jobs.specs import job_specs
 
 
 @click.group("jobs")
@@ -18,7 +19,7 @@ def jobs_cli() -> None:
 @with_appcontext
 def list_jobs() -> None:
     """Every job, its queue and schedule."""
-    for spec in JOBS.values():
+    for spec in job_specs().values():
         click.echo(f"{spec.name:22} {spec.queue:14} {spec.schedule:24} {spec.summary}")
 
 
@@ -28,8 +29,9 @@ def list_jobs() -> None:
 @with_appcontext
 def run(job: str, ids: tuple[int, ...]) -> None:
     """Run JOB now, in this process (no Redis needed)."""
-    if job not in JOBS:
-        raise click.BadParameter(f"unknown job; one of: {', '.join(JOBS)}", param_hint="JOB")
+    if job not in job_specs():
+        known = ", ".join(job_specs())
+        raise click.BadParameter(f"unknown job; one of: {known}", param_hint="JOB")
     try:
         finished = run_job(job, *ids, trigger="cli")
     except TypeError as error:
@@ -44,8 +46,6 @@ def run(job: str, ids: tuple[int, ...]) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """An RQ worker (forking, with the scheduler for retries) on this app's queues."""
-    from jobs.worker import AppWorker
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     AppWorker(list(QUEUES), connection=redis_connection(), app=app).work(
         burst=burst, with_scheduler=True

@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
+from webapp.jobs.queues import enqueue
+from webapp.jobs.runner import run_job
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,6 @@ def _committed(session: Session) -> None:
     jobs = session.info.pop(PENDING, [])
     if not jobs:
         return
-    from webapp.jobs.queues import enqueue
-
     for job, args in jobs:
         if enqueue(job, *args) is None:
             _later_inline(job, args)
@@ -47,8 +47,6 @@ def _later_inline(job: str, args: tuple) -> None:
 def run_inline_jobs() -> None:
     """Run the jobs that could not be queued. Each records its own run; a failure is logged
     and left to the periodic run of the same job, which finds the same work in the database."""
-    from webapp.jobs.runner import run_job
-
     while g.get("inline_jobs"):
         job, args = g.inline_jobs.pop(0)
         try:

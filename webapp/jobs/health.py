@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.health.checks import database_is_up
 from webapp.jobs.models import JobRun
 from webapp.jobs.queues import QUEUES, redis_connection
-from webapp.jobs.registry import JOBS
+from webapp.jobs.specs import job_specs
 
 
 def last_runs() -> dict[str, JobRun]:
@@ -48,7 +48,7 @@ def report() -> dict[str, Any]:
                 "queue": spec.queue,
                 "lastRun": _run_json(runs.get(spec.name)),
             }
-            for spec in JOBS.values()
+            for spec in job_specs().values()
         },
     }
 

@@ -8,6 +8,8 @@ import redis
 from flask import current_app
 from rq import Queue, Retry
 
+from webapp.jobs.specs import job_specs
+
 log = logging.getLogger(__name__)
 
 QUEUES = ("default", "notifications")
@@ -31,9 +33,7 @@ def queue(name: str = "default") -> Queue:
 
 def enqueue(job: str, *args: Any, trigger: str = "event") -> str | None:
     """Put a run of `job` on its queue; the RQ job id, or None when Redis cannot be reached."""
-    from webapp.jobs.registry import JOBS
-
-    spec = JOBS[job]
+    spec = job_specs()[job]
     try:
         queued = queue(spec.queue).enqueue(
             ENTRY_POINT,

@@ -16,7 +16,7 @@ from webapp import clock
 from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.jobs.models import JobRun, RunOutcome
-from webapp.jobs.registry import JOBS
+from webapp.jobs.specs import job_specs
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class RunResult:
 def run_job(name: str, *args: Any, trigger: str = "cli", reraise: bool = True) -> RunResult:
     """Run `name` now, in this process. A failure is recorded on the run, then raised (RQ
     retries on it) unless `reraise` is False."""
-    spec = JOBS.get(name)
+    spec = job_specs().get(name)
     if spec is None:
         raise UnknownJobError(name)
     run_id = _start(name, trigger, spec.timeout_seconds)

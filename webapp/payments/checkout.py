@@ -17,8 +17,9 @@ from webapp.audit import services as audit
 from webapp.booking.errors import HoldNotActiveError
 from webapp.booking.models import Booking, BookingStatus
 from webapp.booking.rules import HoldRules
-from webapp.booking.services import busy_is_polite, extend_hold_for_payment, locked_booking
-from webapp.database import begin_write
+from webapp.booking.seats import locked_booking
+from webapp.booking.services import extend_hold_for_payment
+from webapp.database import begin_write, busy_is_polite
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.gateways import payment_gateway

@@ -13,11 +13,10 @@ from sqlalchemy import select
 
 from webapp import clock
 from webapp.audit import services as audit
-from webapp.booking import seat_cache
 from webapp.booking.models import BookingStatus
 from webapp.booking.queries import dead_holds
-from webapp.booking.services import busy_is_polite, end_hold, locked_booking
-from webapp.database import begin_write
+from webapp.booking.seats import end_hold, locked_booking
+from webapp.database import begin_write, busy_is_polite
 from webapp.extensions import db
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.payments.verification import fail_payment, settle_payment
@@ -65,7 +64,5 @@ def _expire(booking_id: int, now: datetime) -> str:
         fail_payment(payment, "ABANDONED", None, now, "job:expire-seats")
     end_hold(booking, BookingStatus.EXPIRED, now)
     audit.record("booking.expired", "booking", booking.id, actor="job:expire-seats")
-    trip_id = booking.trip_id
     db.session.commit()
-    seat_cache.forget(trip_id)
     return "expired_checkouts"

@@ -12,7 +12,8 @@ from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.ledger import events
 from webapp.ledger.models import Journal, JournalKind
-from webapp.payments.models import Payment, Refund, RefundStatus
+from webapp.payments.models import Payment
+from webapp.refunds.models import Refund, RefundStatus
 
 BATCH = 200
 

@@ -1,7 +1,7 @@
-"""Payments, refunds and gateway webhook events (SPEC §2, §4, §6).
+"""Payments, gateway webhook events and reconciliation mismatches (SPEC §2, §4).
 
 Money is an integer number of minor units (kobo) plus a currency code. Statuses only move
-forward: a payment leaves PENDING once, and a refund leaves REQUESTED and PROCESSING once.
+forward: a payment leaves PENDING once. Refunds of a payment live in `webapp.refunds`.
 """
 
 from datetime import datetime
@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +23,7 @@ from webapp import clock
 from webapp.booking.models import Booking
 from webapp.database import UTCDateTime
 from webapp.extensions import db
+from webapp.refunds.models import Refund
 
 
 class PaymentStatus(StrEnum):
@@ -31,23 +31,6 @@ class PaymentStatus(StrEnum):
     SUCCESSFUL = "SUCCESSFUL"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
-
-
-class RefundStatus(StrEnum):
-    REQUESTED = "REQUESTED"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-
-
-class RefundReason(StrEnum):
-    OVERPAYMENT = "OVERPAYMENT"
-    UNDERPAYMENT = "UNDERPAYMENT"
-    WRONG_CURRENCY = "WRONG_CURRENCY"
-    SEATS_LOST = "SEATS_LOST"
-    DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
-    PASSENGER_CANCELLED = "PASSENGER_CANCELLED"
-    TRIP_CANCELLED = "TRIP_CANCELLED"
 
 
 class Payment(db.Model):
@@ -77,7 +60,7 @@ class Payment(db.Model):
     gateway_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking] = relationship()
-    refunds: Mapped[list["Refund"]] = relationship(
+    refunds: Mapped[list[Refund]] = relationship(
         back_populates="payment", order_by="Refund.id", viewonly=True
     )
 
@@ -93,42 +76,6 @@ class Payment(db.Model):
             "AND paid_amount IS NOT NULL AND verified_at IS NOT NULL)",
             name="successful_is_verified",
         ),
-    )
-
-
-class Refund(db.Model):
-    """Money going back for (part of) a payment; paid out by the refund job."""
-
-    __tablename__ = "refunds"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
-    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    reason: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(12), default=RefundStatus.REQUESTED)
-    gateway_refund_id: Mapped[str | None] = mapped_column(String(40), unique=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    # Set when a run takes the refund to the gateway; another run leaves it alone until the lease
-    # has passed, and then looks the refund up at the gateway before trying again.
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    payment: Mapped[Payment] = relationship(back_populates="refunds")
-
-    __table_args__ = (
-        # One refund per reason per payment: a repeated event can never refund twice.
-        UniqueConstraint("payment_id", "reason"),
-        Index("ix_refunds_status", "status"),
-        Index("ix_refunds_booking_id", "booking_id"),
-        CheckConstraint(
-            "status IN ('REQUESTED', 'PROCESSING', 'COMPLETED', 'FAILED')", name="status_known"
-        ),
-        CheckConstraint("amount > 0", name="amount_positive"),
     )
 
 

@@ -6,7 +6,8 @@ from webapp.accounts.models import ApiCaller, User
 from webapp.booking.models import Booking
 from webapp.errors import NotFoundError
 from webapp.extensions import db
-from webapp.payments.models import Payment, Refund
+from webapp.payments.models import Payment
+from webapp.refunds.models import Refund
 
 NOT_FOUND = "We could not find that booking."
 

@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from webapp import clock
 from webapp.audit import services as audit
-from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, end_hold, locked_booking
-from webapp.database import begin_write, is_lock_contention
-from webapp.errors import NotFoundError
+from webapp.booking.seats import book_seats, end_hold, locked_booking
+from webapp.database import begin_write, busy_is_polite
+from webapp.errors import NotFoundError, is_lock_contention
 from webapp.extensions import db
 from webapp.gateways import payment_gateway
 from webapp.gateways.base import (
@@ -36,9 +35,9 @@ from webapp.gateways.base import (
 )
 from webapp.ledger import events as ledger
 from webapp.notifications.services import queue_notification
-from webapp.payments.models import Payment, PaymentStatus, RefundReason
-from webapp.payments.refunds import request_refund
-from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus, seat_is_free
+from webapp.payments.models import Payment, PaymentStatus
+from webapp.refunds.models import RefundReason
+from webapp.refunds.services import request_refund
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +113,7 @@ def apply_verified_payment(
         _apply_success(booking, payment, verified, now, actor)
         ledger.record_payment(payment)
     result = Settled(payment.status, booking.status, True)
-    trip_id = booking.trip_id
     db.session.commit()
-    seat_cache.forget(trip_id)
     return result
 
 
@@ -198,31 +195,7 @@ def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
     """Book the booking's seats: its own live hold, or (late payment) the same seats if they
     are still free. All or none; False means the seats are lost."""
     late = not booking.is_live_hold(now)
-    seat_ids = [seat.trip_seat_id for seat in booking.seats]
-    on_sale = (
-        select(Trip.id)
-        .where(
-            Trip.id == booking.trip_id, Trip.status == TripStatus.SCHEDULED, Trip.departs_at > now
-        )
-        .exists()
-    )
-    ordered = (
-        select(TripSeat.id)
-        .where(TripSeat.id.in_(seat_ids))
-        .order_by(TripSeat.label)
-        .with_for_update()
-    )
-    ours = and_(TripSeat.booking_id == booking.id, TripSeat.status == SeatStatus.HELD)
-    with db.session.begin_nested() as savepoint:
-        taken = db.session.execute(
-            update(TripSeat)
-            .where(TripSeat.id.in_(ordered), or_(ours, seat_is_free(now)), on_sale)
-            .values(status=SeatStatus.BOOKED, booking_id=booking.id, hold_expires_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != len(seat_ids):
-            savepoint.rollback()
-    if taken == len(seat_ids):
+    if book_seats(booking, now):
         booking.status = BookingStatus.CONFIRMED
         booking.cancel_reason = None
         booking.updated_at = now

@@ -24,6 +24,7 @@ from webapp.gateways.base import GatewayError, GatewayUnavailableError
 from webapp.gateways.transfers import GatewayTransfer, TransferRequest, transfer_gateway
 from webapp.ledger.models import Account, JournalKind, Line, operator_account
 from webapp.ledger.posting import Posting, post_journal
+from webapp.payments.models import WebhookEvent
 from webapp.settlements.models import (
     OPEN_PAYOUT,
     Payout,
@@ -278,8 +279,6 @@ def _event(moment: datetime, status: str, detail: str) -> dict[str, str]:
 
 def process_transfer_event(event_id: int) -> str:
     """A stored `transfer.completed` webhook: fetch the transfer it names and apply that."""
-    from webapp.payments.models import WebhookEvent
-
     event = db.session.get(WebhookEvent, event_id)
     if event is None or event.processed_at is not None:
         return "done"

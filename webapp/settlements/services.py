@@ -22,6 +22,7 @@ from webapp.fleet.models import Operator
 from webapp.ledger.models import Entry, Line
 from webapp.settlements.models import FROZEN, Settlement, SettlementEntry, SettlementStatus
 from webapp.settlements.months import month_end, parse_month
+from webapp.settlements.statements import queue_statement_email
 
 CURRENCY = "NGN"
 
@@ -229,8 +230,6 @@ def approve_settlement(settlement_id: int, admin_user_id: int, account_name: str
         closing_balance=settlement.closing_balance,
         account_name=account_name,
     )
-    from webapp.settlements.statements import queue_statement_email
-
     queue_statement_email(settlement)
     db.session.commit()
     return settlement

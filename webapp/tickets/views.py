@@ -6,17 +6,13 @@ from flask_login import current_user, login_required
 
 from webapp import clock
 from webapp.booking.models import BookingStatus
+from webapp.cancellations.policy import CancellationQuote, CannotCancelError, quote_cancellation
+from webapp.cancellations.services import cancel_booking
 from webapp.errors import DomainError, ValidationError
 from webapp.extensions import limiter
 from webapp.idempotency.http import idempotent, new_form_key
 from webapp.money import format_money
 from webapp.payments import queries
-from webapp.payments.cancellation import (
-    CancellationQuote,
-    CannotCancelError,
-    cancel_booking,
-    quote_cancellation,
-)
 from webapp.tickets.qr import qr_svg
 
 bp = Blueprint("tickets", __name__)

@@ -145,6 +145,7 @@ def refund(transaction_id: str) -> Response:
             created_at=now(),
         )
         sandbox.refunds[refund.id] = refund
+        sandbox.changed.notify_all()
         sandbox.save()
         latency = sandbox.faults.refund_latency_ms
     if latency > 0:

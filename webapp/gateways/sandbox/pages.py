@@ -18,7 +18,7 @@ from webapp.gateways.sandbox.state import (
     Transaction,
     now,
 )
-from webapp.gateways.sandbox.wire import announce, release_held, state
+from webapp.gateways.sandbox.wire import announce, deliver_outgoing, release_held, state
 
 OUTCOMES = ("successful", "failed", "cancelled")
 
@@ -159,6 +159,31 @@ def reset() -> Response:
     state().reset()
     state().save()
     return jsonify({"reset": True})
+
+
+@bp.post("/control/deliver")
+def deliver() -> Response:
+    """Send the webhooks that manual delivery kept back; answers once they were answered."""
+    return jsonify({"delivered": deliver_outgoing(state())})
+
+
+@bp.post("/control/wait")
+def wait() -> Response | tuple[Response, int]:
+    """Answer once the sandbox has refunded the transaction `refundOf`, or after `timeout`
+    seconds (at most 300): a test waits on the event itself instead of polling for it."""
+    body = request.get_json(silent=True) or {}
+    transaction_id = str(body.get("refundOf", ""))
+    try:
+        timeout = max(0.0, min(float(body.get("timeout", 30)), 300.0))
+    except (TypeError, ValueError):
+        return jsonify({"error": "timeout must be a number of seconds"}), 400
+    sandbox = state()
+    with sandbox.changed:
+        happened = sandbox.changed.wait_for(
+            lambda: any(str(r.tx_id) == transaction_id for r in sandbox.refunds.values()),
+            timeout,
+        )
+    return jsonify({"happened": happened})
 
 
 @bp.get("/control/deliveries")

@@ -177,6 +177,7 @@ class SandboxState:
 
     def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)  # notified when a refund is made
         self.path = path
         self.reset()
         self._load()
@@ -188,6 +189,8 @@ class SandboxState:
             self.transactions: dict[int, Transaction] = {}
             self.refunds: dict[int, Refund] = {}
             self.deliveries: list[Delivery] = []
+            # Webhooks waiting to be sent, in order, when delivery is manual: (url, secret, body).
+            self.outgoing: list[tuple[str, str, dict[str, Any]]] = []
             start = 7_000_000 + secrets.randbelow(1_000_000)
             self._ids = itertools.count(start)
 

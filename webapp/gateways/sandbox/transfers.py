@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import requests
 from flask import Flask, Response, current_app, jsonify, request, url_for
 
 from webapp.gateways.sandbox import bp
@@ -190,8 +191,6 @@ def _finish_later(app: Flask, transfer_id: int, delay: float) -> None:
 
 def finish(transfer_id: int) -> Transfer | None:
     """The bank's answer: SUCCESSFUL, or FAILED for a transfer set to fail; then the webhook."""
-    import requests
-
     transfers = book()
     with transfers.lock:
         transfer = transfers.transfers.get(transfer_id)

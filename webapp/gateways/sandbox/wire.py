@@ -91,12 +91,28 @@ def release_held(link: Link) -> None:
 def send_later(
     sandbox: SandboxState, url: str, secret: str, bodies: list[dict], delay: float
 ) -> None:
+    """Send `bodies` in order after `delay` seconds, from a thread; or, when delivery is manual,
+    keep them until `deliver_outgoing` is called (the delay is then whatever the caller waits)."""
+    if current_app.config["SANDBOX_WEBHOOK_DELIVERY"] == "manual":
+        with sandbox.locked():
+            sandbox.outgoing.extend((url, secret, body) for body in bodies)
+        return
+
     def run() -> None:
         time.sleep(delay)
         for body in bodies:
             _deliver(sandbox, url, secret, body)
 
     threading.Thread(target=run, name="sandbox-webhook", daemon=True).start()
+
+
+def deliver_outgoing(sandbox: SandboxState) -> int:
+    """Send every webhook kept back by manual delivery, in order, before returning."""
+    with sandbox.locked():
+        waiting, sandbox.outgoing = sandbox.outgoing, []
+    for url, secret, body in waiting:
+        _deliver(sandbox, url, secret, body)
+    return len(waiting)
 
 
 def _deliver(sandbox: SandboxState, url: str, secret: str, body: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from tests.factories import create_layout, create_trip, create_user
-from tests.payments.conftest import paid_booking, status_of, wait_for
+from tests.paysite import paid_booking, settle_all, status_of
 from webapp import clock
 
 FARE = 1_500_000
@@ -63,14 +63,10 @@ def test_quote_equals_the_refund_for_each_tier(pay_site, sandbox, shopper, hours
         ) == [(0,)]
     else:
         assert body["refund"]["amount"] == expected
-        assert wait_for(
-            lambda: (
-                pay_site.sql(
-                    "SELECT status FROM refunds WHERE booking_id = :b", b=booking["bookingId"]
-                )
-                == [("COMPLETED",)]
-            )
-        )
+        settle_all(pay_site, sandbox)
+        assert pay_site.sql(
+            "SELECT status FROM refunds WHERE booking_id = :b", b=booking["bookingId"]
+        ) == [("COMPLETED",)]
         api_payment = ada.payment(payment["paymentId"])
         assert [(r["amount"], r["status"]) for r in api_payment["refunds"]] == [
             (expected, "COMPLETED")
@@ -169,13 +165,9 @@ def test_an_admin_cancels_a_trip_and_everyone_is_refunded_in_full(
     assert pay_site.sql(
         "SELECT count(*) FROM trip_seats WHERE trip_id = :t AND status <> 'available'", t=trip_id
     ) == [(0,)]
-    assert wait_for(
-        lambda: (
-            pay_site.sql(
-                "SELECT count(*) FROM refunds r JOIN bookings b ON b.id = r.booking_id "
-                "WHERE b.trip_id = :t AND r.status <> 'COMPLETED'",
-                t=trip_id,
-            )
-            == [(0,)]
-        )
-    )
+    settle_all(pay_site, sandbox)
+    assert pay_site.sql(
+        "SELECT count(*) FROM refunds r JOIN bookings b ON b.id = r.booking_id "
+        "WHERE b.trip_id = :t AND r.status <> 'COMPLETED'",
+        t=trip_id,
+    ) == [(0,)]

@@ -1,9 +1,14 @@
-"""Checkout against the sandbox over real HTTP: a live site per dialect whose gateway client
-talks to the sandbox that the same server serves, webhooks included, as under `make run`."""
+"""The paying live site: a served app per dialect whose gateway client talks to the sandbox the
+same server serves, as under `make run`, with the fixtures and helpers of the tests that pay.
 
-import time
+Nothing here waits on a clock: the sandbox keeps its webhooks until `Sandbox.deliver()`, and
+jobs run when a test calls `LiveSite.run_jobs()` (both via `settle_all`). Loaded for the whole
+suite by `pytest_plugins` in tests/conftest.py."""
+
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -13,11 +18,15 @@ import redis
 import requests
 from bs4 import BeautifulSoup
 
-from tests.apps import TEST_REDIS_URL
+from tests.apps import redis_url_for
 from tests.factories import PASSWORD, create_layout, create_token, create_trip, create_user
-from tests.live import LiveSite, live_site, worker_thread
+from tests.live import LiveSite, live_site
+from webapp.config import SANDBOX_SECRET_KEY
 from webapp.extensions import db
-from webapp.payments.models import Payment, Refund, RefundReason
+from webapp.gateways import configure_gateway
+from webapp.jobs.runner import run_job
+from webapp.payments.models import Payment
+from webapp.refunds.models import Refund, RefundReason
 
 PAY_SETTINGS = {
     "HOLD_RATE_LIMIT": "100000 per minute",
@@ -25,7 +34,6 @@ PAY_SETTINGS = {
     "CHECKOUT_RATE_LIMIT": "100000 per minute",
     "CHECKOUT_IP_RATE_LIMIT": "100000 per minute",
     "LOGIN_RATE_LIMIT": "100000 per minute",
-    "FLUTTERWAVE_READ_TIMEOUT": 1.5,  # so an injected slow verify times out quickly
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 20, "pool_timeout": 30},
 }
 
@@ -35,15 +43,10 @@ def pay_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_client: object
 ) -> Iterator[LiveSite]:
     # Each site has its own Redis database, so its worker never takes the other site's jobs.
-    redis_url = TEST_REDIS_URL.rsplit("/", 1)[0] + (
-        "/14" if request.param == "postgresql" else "/13"
-    )
+    redis_url = redis_url_for(f"pay-{request.param}")
     redis.Redis.from_url(redis_url).flushdb()
     folder = tmp_path_factory.mktemp("pay")
-    with (
-        live_site(request.param, "pay", folder, REDIS_URL=redis_url, **PAY_SETTINGS) as site,
-        worker_thread(site.app),
-    ):
+    with live_site(request.param, "pay", folder, REDIS_URL=redis_url, **PAY_SETTINGS) as site:
         yield site
 
 
@@ -64,6 +67,24 @@ class Sandbox:
     def deliveries(self) -> list[dict]:
         return requests.get(f"{self.url}/control/deliveries", timeout=5).json()
 
+    def wait_for_refund(self, transaction_id: str, timeout: float) -> bool:
+        """Block until the sandbox has made a refund of the transaction (it signals each change
+        it makes); False when `timeout` seconds pass first."""
+        response = requests.post(
+            f"{self.url}/control/wait",
+            json={"refundOf": transaction_id, "timeout": timeout},
+            timeout=timeout + 10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["happened"]
+
+    def deliver(self) -> int:
+        """Send the webhooks the sandbox has kept back (delivery is manual in tests); they have
+        been answered when this returns. How many were sent."""
+        response = requests.post(f"{self.url}/control/deliver", timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()["delivered"]
+
     def verify(self, transaction_id: str, key: str) -> dict:
         headers = {"Authorization": f"Bearer {key}"}
         return requests.get(
@@ -75,6 +96,7 @@ class Sandbox:
 def sandbox(pay_site: LiveSite) -> Iterator[Sandbox]:
     box = Sandbox(f"{pay_site.url}/sandbox/flutterwave")
     requests.post(f"{box.url}/control/reset", timeout=5)
+    pay_site.empty_queues()
     yield box
     requests.post(f"{box.url}/control/reset", timeout=5)
 
@@ -191,14 +213,31 @@ def trip_id(pay_site: LiveSite) -> int:
     )
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll until `check()` is truthy (webhooks arrive from another thread)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+@contextmanager
+def impatient_gateway(site: LiveSite, read_timeout: float) -> Iterator[None]:
+    """The site's gateway client gives up after `read_timeout` seconds, for a test that injects a
+    slower answer; otherwise it waits as long as in production, however busy the machine is."""
+    site.app.config["FLUTTERWAVE_READ_TIMEOUT"] = read_timeout
+    configure_gateway(site.app)
+    try:
+        yield
+    finally:
+        site.app.config["FLUTTERWAVE_READ_TIMEOUT"] = 30.0
+        configure_gateway(site.app)
+
+
+def settle_all(site: LiveSite, sandbox: Sandbox) -> None:
+    """Let everything in flight arrive: the webhooks the sandbox kept back, then every job that
+    the site queued (and those jobs queued in turn)."""
+    sandbox.deliver()
+    site.run_jobs()
+
+
+def events_for(site: LiveSite, tx_ref: str, *, processed: bool = False) -> int:
+    """How many webhook events the site stored for `tx_ref` (only processed ones if asked)."""
+    condition = " AND processed_at IS NOT NULL" if processed else ""
+    query = f"SELECT count(*) FROM webhook_events WHERE tx_ref = :r{condition}"
+    return site.sql(query, r=tx_ref)[0][0]
 
 
 def status_of(site: LiveSite, booking_id: int) -> tuple[str, list[tuple]]:
@@ -238,3 +277,27 @@ def plain_refund(site, payment_id: int, amount: int) -> int:
         return refund.id
 
     return site.prepare(make)
+
+
+def twice_at_once(site: LiveSite, job: str, *args: int) -> None:
+    """Two runs of `job` released together, as two workers (or a schedule and a click) would."""
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        site.prepare(lambda: run_job(job, *args, trigger="test"))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def gateway_refunds(sandbox: Sandbox, transaction_id: str) -> list[dict]:
+    return requests.get(
+        f"{sandbox.url}/v3/refunds",
+        params={"transaction_id": transaction_id},
+        headers={"Authorization": f"Bearer {SANDBOX_SECRET_KEY}"},
+        timeout=5,
+    ).json()["data"]

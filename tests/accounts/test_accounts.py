@@ -266,3 +266,28 @@ def test_login_is_rate_limited_per_account(app: Flask, client: FlaskClient) -> N
     assert statuses[:limit] == [401] * limit
     assert statuses[limit] == 429
     assert "Too many attempts" in page(response).find(id="error-message").get_text()
+
+
+@pytest.mark.parametrize("url", ["/login", "/register"])
+def test_fields_are_not_announced_invalid_before_anything_is_wrong(
+    client: FlaskClient, url: str
+) -> None:
+    inputs = page(client.get(url)).select("form input:not([type=hidden])")
+
+    assert inputs
+    for field in inputs:
+        assert "aria-invalid" not in field.attrs, field
+        for described_by in field.get("aria-describedby", "").split():
+            assert page(client.get(url)).find(id=described_by) is not None, described_by
+
+
+def test_an_invalid_field_points_at_its_one_error_message(client: FlaskClient) -> None:
+    form = page(register(client, email="not-an-email"))
+
+    email = form.find("input", id="email")
+    assert email["aria-invalid"] == "true"
+    message = form.find(id=email["aria-describedby"].split()[-1])
+    assert message is not None
+    assert message.get_text(strip=True)
+    assert len(form.select("#email-error")) == 1
+    assert "aria-invalid" not in form.find("input", id="name").attrs

@@ -1,4 +1,4 @@
-"""Cancelling paid bookings (SPEC §6).
+"""Cancelling bookings and trips (SPEC §6).
 
 A passenger cancels a confirmed booking before departure and gets back the share of the fare
 that the booking's own policy snapshot gives for the time left; the service fee is kept. An
@@ -7,39 +7,23 @@ refund rows are created in the same transaction (paid by the refund job) and pas
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from webapp import clock
 from webapp.audit import services as audit
-from webapp.booking import seat_cache
 from webapp.booking.models import HOLDING_STATUSES, Booking, BookingStatus
-from webapp.booking.services import busy_is_polite, cancel_paid, end_hold, locked_booking
-from webapp.database import begin_write
+from webapp.booking.seats import cancel_paid, end_hold, locked_booking
+from webapp.cancellations.policy import CannotCancelError, quote_cancellation
+from webapp.database import begin_write, busy_is_polite
 from webapp.errors import ConflictError, NotFoundError
 from webapp.extensions import db
 from webapp.notifications.services import queue_notification
-from webapp.payments.models import Payment, PaymentStatus, Refund, RefundReason
-from webapp.payments.refunds import request_refund
+from webapp.payments.models import Payment, PaymentStatus
+from webapp.refunds.models import Refund, RefundReason
+from webapp.refunds.services import request_refund
 from webapp.trips.models import Trip, TripStatus
-
-BPS = 10_000
-
-
-class CannotCancelError(ConflictError):
-    code = "CANNOT_CANCEL"
-
-
-@dataclass(frozen=True)
-class CancellationQuote:
-    booking_id: int
-    refund_amount: int
-    currency: str
-    refund_bps: int  # share of the fare
-    hours_before: float
-    fare_subtotal: int
-    service_fee: int
 
 
 @dataclass(frozen=True)
@@ -49,34 +33,6 @@ class CancellationResult:
     refund_id: int | None
     refund_amount: int
     refund_status: str | None
-
-
-def refund_share(policy: list[dict], hours_before: float) -> int:
-    """The refund share (basis points of the fare) of the first tier the time left reaches."""
-    for tier in sorted(policy, key=lambda t: t["min_hours_before"], reverse=True):
-        if hours_before >= tier["min_hours_before"]:
-            return int(tier["refund_bps"])
-    return 0
-
-
-def quote_cancellation(booking: Booking, now: datetime | None = None) -> CancellationQuote:
-    """What cancelling now would refund; raises CannotCancelError when it cannot be cancelled."""
-    now = now or clock.now()
-    if booking.status != BookingStatus.CONFIRMED:
-        raise CannotCancelError("Only a confirmed booking can be cancelled.")
-    if booking.trip.status != TripStatus.SCHEDULED or booking.trip.departs_at <= now:
-        raise CannotCancelError("This bus has already left, so the booking can't be cancelled.")
-    hours = (booking.trip.departs_at - now) / timedelta(hours=1)
-    share = refund_share(booking.cancellation_policy, hours)
-    return CancellationQuote(
-        booking_id=booking.id,
-        refund_amount=booking.fare_subtotal * share // BPS,  # never more than the policy says
-        currency=booking.currency,
-        refund_bps=share,
-        hours_before=hours,
-        fare_subtotal=booking.fare_subtotal,
-        service_fee=booking.service_fee,
-    )
 
 
 def cancel_booking(
@@ -123,9 +79,7 @@ def _cancel(
         refund_amount=quote.refund_amount,
     )
     result = _result(booking)
-    trip_id = booking.trip_id
     db.session.commit()
-    seat_cache.forget(trip_id)
     return result
 
 
@@ -188,7 +142,6 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
             )
             counts["holds_ended"] += 1
     db.session.commit()
-    seat_cache.forget(trip_id)
     return counts
 
 

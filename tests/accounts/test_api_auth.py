@@ -4,23 +4,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, create_token, create_trip, create_user
-from tests.helpers import log_in
+from tests.helpers import assert_api_error, log_in
 from webapp import clock
 from webapp.accounts.services import revoke_api_token
 
 SEARCH = "/api/trips?origin=lagos&destination=abuja"
-
-
-def assert_api_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status
-    assert response.is_json
-    body = response.get_json()
-    assert body["statusCode"] == status
-    assert body["code"] == code
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    assert isinstance(body["details"], dict)
-    return body
 
 
 def test_missing_token_is_401_with_a_bearer_challenge(client: FlaskClient) -> None:

@@ -21,7 +21,7 @@ from webapp.gateways import payment_gateway
 from webapp.gateways.base import GatewayError, GatewayRefund, GatewayUnavailableError
 from webapp.ledger import events as ledger
 from webapp.notifications.services import queue_notification
-from webapp.payments.models import Payment, Refund, RefundStatus
+from webapp.refunds.models import Refund, RefundStatus
 
 log = logging.getLogger(__name__)
 
@@ -116,23 +116,16 @@ def _claim(refund_id: int, now: datetime) -> tuple[int, str, int, str | None, in
     if result.rowcount != 1:
         db.session.rollback()
         return None
-    row = db.session.execute(
-        select(
-            Refund.id,
-            Payment.gateway_transaction_id,
-            Refund.amount,
-            Refund.gateway_refund_id,
-            Refund.attempts,
-        )
-        .join(Payment, Payment.id == Refund.payment_id)
-        .where(Refund.id == refund_id)
-    ).one()
-    if row.attempts == 1:
+    refund = db.session.get(Refund, refund_id, populate_existing=True)  # as the UPDATE left it
+    assert refund is not None
+    transaction_id = refund.payment.gateway_transaction_id
+    claim = (refund.id, transaction_id, refund.amount, refund.gateway_refund_id, refund.attempts)
+    if refund.attempts == 1:
         audit.record("refund.processing", "refund", refund_id, actor="job:process-refunds")
     db.session.commit()
-    if not row.gateway_transaction_id:
+    if not transaction_id:
         raise RuntimeError(f"refund {refund_id} has no gateway transaction to refund")
-    return row.id, row.gateway_transaction_id, row.amount, row.gateway_refund_id, row.attempts
+    return claim
 
 
 def _already_at_gateway(refund_id: int, transaction_id: str, amount: int) -> GatewayRefund | None:

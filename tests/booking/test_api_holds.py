@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.factories import create_booked_seats, create_token, create_trip, create_user, held
-from tests.test_api_auth import assert_api_error
+from tests.helpers import assert_api_error
 from webapp import clock
 from webapp.booking.models import Booking
 from webapp.booking.services import hold_seats

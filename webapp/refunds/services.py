@@ -1,5 +1,7 @@
 """Creating refund rows. Paying them out is the refund job's work (SPEC §6)."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from webapp import clock
@@ -7,7 +9,10 @@ from webapp.audit import services as audit
 from webapp.extensions import db
 from webapp.jobs.dispatch import after_commit
 from webapp.notifications.services import queue_notification
-from webapp.payments.models import Payment, Refund, RefundReason
+from webapp.refunds.models import Refund, RefundReason
+
+if TYPE_CHECKING:  # payments call in here; a runtime import back would make a cycle
+    from webapp.payments.models import Payment
 
 # Refunds no other message tells the passenger about.
 ANNOUNCED_HERE = {
@@ -19,7 +24,7 @@ ANNOUNCED_HERE = {
 
 
 def request_refund(
-    payment: Payment, amount: int, reason: RefundReason, currency: str | None = None
+    payment: "Payment", amount: int, reason: RefundReason, currency: str | None = None
 ) -> Refund:
     """A REQUESTED refund of `amount` for `payment`; one per (payment, reason), so a repeated
     event returns the existing row instead of refunding twice. The caller holds the payment's

@@ -355,7 +355,7 @@ def test_a_crowd_watching_a_trip_costs_one_render_per_change(app: Flask) -> None
         hold_seats(create_user().id, trip.id, ["2B"])
         after = [viewer.get(url) for viewer in crowd]
 
-    assert renders.count("trips/_seat_map.html") == 2  # once before the hold, once after
+    assert renders.count("booking/_seat_map.html") == 2  # once before the hold, once after
     assert len({r.get_data() for r in before}) == len({r.get_data() for r in after}) == 1
     assert all(seat_button(r, "2B")["data-state"] == "held" for r in after)
     assert all(seat_button(r, "2B")["data-state"] == "available" for r in before)

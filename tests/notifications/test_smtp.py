@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.payments.conftest import paid_booking, wait_for
+from tests.paysite import paid_booking, settle_all
 from webapp.jobs.runner import run_job
 from webapp.notifications.sending import MAX_ATTEMPTS
 
@@ -48,14 +48,10 @@ def test_a_confirmation_is_sent_by_smtp(pay_site, sandbox, shopper, trip_id, smt
     ada, booking, _ = paid_booking(pay_site, shopper, trip_id, ["5A"])
     pay_site.prepare(lambda: run_job("send-notifications", trigger="test"))  # and the worker's
 
-    assert wait_for(
-        lambda: (
-            pay_site.sql(
-                "SELECT status FROM notifications WHERE booking_id = :b", b=booking["bookingId"]
-            )
-            == [("SENT",)]
-        )
-    )
+    settle_all(pay_site, sandbox)
+    assert pay_site.sql(
+        "SELECT status FROM notifications WHERE booking_id = :b", b=booking["bookingId"]
+    ) == [("SENT",)]
     sent = [m for m in smtp.messages if booking["reference"] in m["Subject"]]
     assert len(sent) == 1
     assert sent[0]["To"] == ada.email

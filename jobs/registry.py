@@ -1,76 +1,47 @@
-"""Every background job, what it runs, where it queues and when it is scheduled (SPEC §8)."""
+"""Every background job, what it runs, where it queues and when it is scheduled (SPEC §8).
 
-from collections.abc import Callable
-from dataclasses import dataclass
+Each job takes ids (never ORM objects), reloads what it needs, and is safe to run twice at once.
+This is the one place that knows which domain function a job calls; `create_app` hands these
+specs to the job machinery in `webapp.jobs`, which therefore imports no domain code.
+"""
+
 from typing import Any
 
 from webapp import clock
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    name: str
-    summary: str
-    run: Callable[..., dict[str, Any]]
-    queue: str = "default"
-    timeout_seconds: int = 300
-    retries: int = 2
-    interval_seconds: int | None = None  # periodic jobs: every N seconds
-    cron: str | None = None  # or a cron line (UTC)
-    periodic: bool = True
-
-    @property
-    def schedule(self) -> str:
-        if self.cron:
-            return f"cron {self.cron} (UTC)"
-        if self.interval_seconds:
-            minutes = self.interval_seconds // 60
-            return f"every {minutes} min" if minutes < 60 else f"every {minutes // 60} h"
-        return "on events"
+from webapp.booking.services import expire_stale_holds
+from webapp.idempotency.services import delete_expired_keys
+from webapp.jobs.specs import JobSpec
+from webapp.notifications.sending import send_pending
+from webapp.payments.expiry import expire_unpaid_checkouts
+from webapp.payments.reconciliation import reconcile_payments
+from webapp.payments.webhooks import process_webhook_event
+from webapp.refunds.payouts import process_refunds
+from webapp.settlements.months import previous_month
+from webapp.settlements.services import calculate_settlements
 
 
 def _expire_seats() -> dict[str, Any]:
-    from webapp.booking.services import expire_stale_holds
-    from webapp.payments.expiry import expire_unpaid_checkouts
-
     checkouts = expire_unpaid_checkouts()
     return {"expired_holds": expire_stale_holds(), **checkouts}
 
 
 def _process_refunds(refund_id: int | None = None) -> dict[str, Any]:
-    from webapp.payments.payouts import process_refunds
-
     return process_refunds([refund_id] if refund_id else None).as_dict()
 
 
-def _reconcile_payments() -> dict[str, Any]:
-    from webapp.payments.reconciliation import reconcile_payments
-
-    return reconcile_payments()
-
-
 def _cleanup_idempotency() -> dict[str, Any]:
-    from webapp.idempotency.services import delete_expired_keys
-
     return {"deleted": delete_expired_keys(clock.now())}
 
 
 def _send_notifications(notification_id: int | None = None) -> dict[str, Any]:
-    from webapp.notifications.sending import send_pending
-
     return send_pending([notification_id] if notification_id else None)
 
 
 def _process_webhook(event_id: int) -> dict[str, Any]:
-    from webapp.payments.webhooks import process_webhook_event
-
     return {"outcome": process_webhook_event(event_id)}
 
 
 def _calculate_settlements(month: str | None = None) -> dict[str, Any]:
-    from webapp.settlements.months import previous_month
-    from webapp.settlements.services import calculate_settlements
-
     return calculate_settlements(month or previous_month()).as_dict()
 
 
@@ -92,7 +63,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec(
             "reconcile-payments",
             "Verify pending payments, compare recent successful ones with the gateway.",
-            _reconcile_payments,
+            reconcile_payments,
             interval_seconds=6 * 3600,
             timeout_seconds=1800,
         ),
