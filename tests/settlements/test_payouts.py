@@ -1,6 +1,7 @@
 """Payouts through the sandbox's Flutterwave Transfers, over real HTTP (SPEC §7)."""
 
 import pytest
+import requests
 
 from tests.paysite import impatient_gateway
 from tests.settlements.conftest import FARE, calculated_month
@@ -145,3 +146,36 @@ def test_bank_down_sends_nothing_and_a_later_look_sends_it(money_site, transfers
     transfers.complete_all()  # its webhook is lost
     assert money_site.prepare(lambda: follow_payout(payout["id"])) == "SUCCESSFUL"  # no webhook
     assert status(money_site, month.settlement_id)[0] == "PAID"
+
+
+def test_the_sandbox_refuses_bad_transfer_requests(money_site, transfers) -> None:
+    url = transfers.url
+    key = {"Authorization": f"Bearer {money_site.app.config['FLUTTERWAVE_SECRET_KEY']}"}
+    bad_faults = [{"mode": "sometimes"}, {"complete": "later"}, {"delay_seconds": "soon"}]
+    assert [
+        requests.post(f"{url}/control/transfers/faults", json=f, timeout=5).status_code
+        for f in bad_faults
+    ] == [400, 400, 400]
+    resolve = f"{url}/v3/accounts/resolve"
+    assert requests.post(resolve, json={}, timeout=5).status_code == 401
+    answers = [
+        requests.post(resolve, json=body, headers=key, timeout=5).json()
+        for body in (
+            {"account_number": "123", "account_bank": "044"},
+            {"account_number": "0000000000", "account_bank": "044"},
+            {"account_number": "0690000031", "account_bank": "044"},
+        )
+    ]
+    assert [a["status"] for a in answers] == ["error", "error", "success"]
+    assert answers[2]["data"]["account_name"] == "Forrest Green"
+    create = f"{url}/v3/transfers"
+    body = {"account_bank": "044", "account_number": "0690000031", "amount": "10.00"}
+    assert requests.post(create, json=body, headers=key, timeout=5).status_code == 400  # no ref
+    made = requests.post(create, json={**body, "reference": "r-1"}, headers=key, timeout=5)
+    again = requests.post(create, json={**body, "reference": "r-1"}, headers=key, timeout=5)
+    assert made.json()["data"]["status"] == "NEW"
+    assert again.status_code == 400
+    assert "already exists" in again.json()["message"]
+    found = requests.get(create, params={"reference": "r-1"}, headers=key, timeout=5).json()
+    assert [t["id"] for t in found["data"]] == [made.json()["data"]["id"]]
+    assert requests.get(f"{create}/999", headers=key, timeout=5).status_code == 404

@@ -87,7 +87,17 @@ class TransferBook:
 
 
 def book() -> TransferBook:
-    return current_app.extensions.setdefault("flutterwave_sandbox_transfers", TransferBook())
+    found = current_app.extensions.get("flutterwave_sandbox_transfers")
+    if found is None:
+        found = TransferBook(faults=_default_faults())
+        current_app.extensions["flutterwave_sandbox_transfers"] = found
+    return found
+
+
+def _default_faults() -> TransferFaults:
+    # Where webhooks wait for the test to send them, transfers wait for it to finish them.
+    manual = current_app.config.get("SANDBOX_WEBHOOK_DELIVERY") == "manual"
+    return TransferFaults(complete="manual" if manual else "auto")
 
 
 @bp.post("/v3/accounts/resolve")
@@ -227,15 +237,25 @@ def transfer_faults() -> Response:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     transfers = book()
-    if body.get("mode", "normal") not in MODES:
-        return jsonify({"error": f"mode is one of {', '.join(MODES)}"}), 400  # type: ignore[return-value]
+    if body.get("mode", "normal") not in MODES or body.get("complete", "auto") not in (
+        "auto",
+        "manual",
+    ):
+        message = f"mode is one of {', '.join(MODES)}; complete is auto or manual"
+        return jsonify({"error": message}), 400  # type: ignore[return-value]
+    try:
+        delay, timeout = (
+            float(body.get(k, d)) for k, d in (("delay_seconds", 0.2), ("timeout_seconds", 3.0))
+        )
+    except (TypeError, ValueError):
+        return jsonify({"error": "delay_seconds and timeout_seconds are numbers"}), 400  # type: ignore[return-value]
     with transfers.lock:
         transfers.faults = TransferFaults(
             mode=str(body.get("mode", "normal")),
-            complete="manual" if body.get("complete") == "manual" else "auto",
+            complete=str(body.get("complete") or _default_faults().complete),
             webhook="drop" if body.get("webhook") == "drop" else "normal",
-            delay_seconds=float(body.get("delay_seconds", 0.2)),
-            timeout_seconds=float(body.get("timeout_seconds", 3.0)),
+            delay_seconds=min(max(delay, 0.0), 30.0),
+            timeout_seconds=min(max(timeout, 0.0), 60.0),
         )
     return jsonify(asdict(transfers.faults))
 
@@ -267,7 +287,7 @@ def complete_transfer(transfer_id: int) -> Response:
 def reset_transfers() -> Response:
     transfers = book()
     with transfers.lock:
-        transfers.faults = TransferFaults()
+        transfers.faults = _default_faults()
         transfers.transfers.clear()
         transfers.webhooks.clear()
     return jsonify({"reset": True})
