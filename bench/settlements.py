@@ -28,7 +28,7 @@ from sqlalchemy import make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import create_app  # noqa: E402
+from webapp.app import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.settlements.months import month_end, month_start  # noqa: E402
 from webapp.settlements.services import calculate_settlements  # noqa: E402
