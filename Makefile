@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi:app
 HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
 
-.PHONY: help install run worker test lint format migration services chromium bench clean
+.PHONY: help install run worker test lint format migration services chromium contract-client bench clean
 
 help:
 	@echo "make run        serve the demo on http://localhost:$(PORT) (SQLite, sandbox gateway)"
@@ -44,7 +44,10 @@ services: $(BIN)/.installed
 chromium:
 	@scripts/ensure_chromium.sh
 
-test: install services chromium lint
+contract-client:
+	@scripts/install_contract_client.sh
+
+test: install services chromium contract-client lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install services
@@ -64,4 +67,4 @@ migration: $(BIN)/.installed
 	$(FLASK) db migrate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) static/vendor .pytest_cache .ruff_cache tests/contract/node/node_modules

@@ -49,6 +49,8 @@ def app_settings(database_url: str, **extra: object) -> dict[str, object]:
         "SANDBOX_STATE_FILE": "",  # each test server's sandbox lives in memory only
         # Webhooks wait until a test sends them (Sandbox.deliver): no test waits on a clock.
         "SANDBOX_WEBHOOK_DELIVERY": "manual",
+        # A webhook the receiver did not take is sent again at once, not 30 s later.
+        "SANDBOX_WEBHOOK_RETRY_SECONDS": 0,
         **extra,
     }
 

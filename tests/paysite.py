@@ -260,7 +260,9 @@ def audit_count(site: LiveSite, action: str, subject_type: str, subject_id: int)
     )[0][0]
 
 
-def plain_refund(site, payment_id: int, amount: int) -> int:
+def plain_refund(
+    site, payment_id: int, amount: int, reason: str = RefundReason.PASSENGER_CANCELLED
+) -> int:
     """A REQUESTED refund row, written directly so no job is queued for it."""
 
     def make() -> int:
@@ -270,7 +272,7 @@ def plain_refund(site, payment_id: int, amount: int) -> int:
             booking_id=payment.booking_id,
             amount=amount,
             currency="NGN",
-            reason=RefundReason.PASSENGER_CANCELLED,
+            reason=reason,
         )
         db.session.add(refund)
         db.session.commit()

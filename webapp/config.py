@@ -96,6 +96,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         # background: webhooks go out from a thread after their delay, as from the real gateway;
         # manual: they wait until POST /sandbox/flutterwave/control/deliver sends them (tests).
         "SANDBOX_WEBHOOK_DELIVERY": _str(env, "SANDBOX_WEBHOOK_DELIVERY", "background"),
+        # Flutterwave, with retries on, tries 3 times, 30 minutes apart, 60 s timeout each;
+        # the sandbox keeps the count and the timeout but waits 30 s by default.
+        "SANDBOX_WEBHOOK_ATTEMPTS": _number(env, "SANDBOX_WEBHOOK_ATTEMPTS", 3),
+        "SANDBOX_WEBHOOK_RETRY_SECONDS": _number(env, "SANDBOX_WEBHOOK_RETRY_SECONDS", 30),
+        "SANDBOX_WEBHOOK_TIMEOUT_SECONDS": _number(env, "SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 60),
         "SANDBOX_STATE_FILE": env.get(
             "SANDBOX_STATE_FILE", str(ROOT / "instance" / "flutterwave-sandbox.json")
         ).strip(),

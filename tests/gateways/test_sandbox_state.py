@@ -22,6 +22,7 @@ def test_links_transactions_and_refunds_survive_a_restart(tmp_path: Path) -> Non
         "http://x/hook",
         now(),
         finished=True,
+        expires_at=now(),
     )
     paid = Transaction(
         first.next_id(),

@@ -1,5 +1,6 @@
 """Payments that need a person: mismatches found by reconciliation, late payments whose seats
-were lost, and refunds the gateway refused or that ran out of attempts."""
+were lost, refunds the gateway refused or that ran out of attempts, and refunds stopped for
+review because the gateway holds refunds that cannot be told apart from them."""
 
 from flask import render_template
 from sqlalchemy import select
@@ -29,12 +30,21 @@ def payments() -> str:
         .order_by(Payment.verified_at.desc())
         .limit(SHOWN)
     ).all()
-    failed_refunds = db.session.scalars(
-        select(Refund)
-        .where(Refund.status == RefundStatus.FAILED)
-        .order_by(Refund.updated_at.desc())
-        .limit(SHOWN)
-    ).all()
     return render_template(
-        "admin/payments.html", mismatches=mismatches, late=late, failed_refunds=failed_refunds
+        "admin/payments.html",
+        mismatches=mismatches,
+        late=late,
+        failed_refunds=_refunds(RefundStatus.FAILED),
+        review_refunds=_refunds(RefundStatus.NEEDS_REVIEW),
+    )
+
+
+def _refunds(status: str) -> list[Refund]:
+    return list(
+        db.session.scalars(
+            select(Refund)
+            .where(Refund.status == status)
+            .order_by(Refund.updated_at.desc())
+            .limit(SHOWN)
+        )
     )

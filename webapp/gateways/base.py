@@ -52,6 +52,7 @@ class CheckoutRequest:
     title: str
     description: str
     meta: dict[str, Any] = field(default_factory=dict)
+    session_minutes: int | None = None  # the hosted page stops taking payment after this
 
 
 @dataclass(frozen=True)

@@ -56,20 +56,19 @@ class FlutterwaveGateway:
         customer = {"email": request.customer_email, "name": request.customer_name}
         if request.customer_phone:
             customer["phonenumber"] = request.customer_phone
-        data = self._call(
-            "POST",
-            "/payments",
-            json={
-                "tx_ref": request.tx_ref,
-                "amount": to_major(request.amount),
-                "currency": request.currency,
-                "redirect_url": request.redirect_url,
-                "customer": customer,
-                "customizations": {"title": request.title, "description": request.description},
-                "meta": request.meta,
-                "payment_options": "card, banktransfer, ussd",
-            },
-        )
+        body: dict[str, Any] = {
+            "tx_ref": request.tx_ref,
+            "amount": to_major(request.amount),
+            "currency": request.currency,
+            "redirect_url": request.redirect_url,
+            "customer": customer,
+            "customizations": {"title": request.title, "description": request.description},
+            "meta": request.meta,
+            "payment_options": "card, banktransfer, ussd",
+        }
+        if request.session_minutes:
+            body["session_duration"] = max(1, min(request.session_minutes, 1440))
+        data = self._call("POST", "/payments", json=body)
         link = data.get("link") if isinstance(data, dict) else None
         if not isinstance(link, str) or not link.startswith(("https://", "http://")):
             raise GatewayRejectedError("The payment service returned no checkout link.")
@@ -118,23 +117,31 @@ class FlutterwaveGateway:
     # -- webhooks -----------------------------------------------------------------------------
 
     def parse_webhook(self, headers: dict[str, str], body: bytes) -> WebhookNotice:
+        """Both bodies Flutterwave sends for a charge: the documented `{"event", "data"}` and
+        the flat legacy one (`txRef`, `id`, `status`, top-level `event.type`). Only those
+        fields are read; nothing else in the body is relied on."""
         if not self._authentic(headers, body):
             raise WebhookRejectedError("missing or wrong webhook signature")
         try:
             payload = json.loads(body, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as error:
             raise WebhookUnreadableError("webhook body is not JSON") from error
-        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        if not isinstance(payload, dict):
+            raise WebhookUnreadableError("webhook body is not a JSON object")
+        if isinstance(payload.get("data"), dict):
+            data, event, tx_ref = payload["data"], payload.get("event"), "tx_ref"
+        elif "txRef" in payload:
+            data, event, tx_ref = payload, payload.get("event.type"), "txRef"
+        else:
             raise WebhookUnreadableError("webhook body has no data object")
-        data = payload["data"]
-        event_type = str(payload.get("event") or payload.get("event.type") or "unknown")[:60]
+        event_type = str(event or "unknown")[:60]
         transaction_id = _text(data.get("id"))
         status = _text(data.get("status"))
         return WebhookNotice(
             event_type=event_type,
             dedupe_key=f"{event_type}:{transaction_id}:{status}"[:120],
             transaction_id=transaction_id,
-            tx_ref=_text(data.get("tx_ref")),
+            tx_ref=_text(data.get(tx_ref)),
             status=status.lower() if status else None,
             payload=json.loads(body),
         )
@@ -209,10 +216,12 @@ class FlutterwaveGateway:
         if not isinstance(data, dict):
             raise GatewayRejectedError("The payment service sent an unreadable refund.")
         try:
+            # The refund call's answer names the transaction `tx_id`; the refund list and
+            # GET /refunds/{id} name it `transaction_id` (both as documented).
             return GatewayRefund(
                 refund_id=str(data["id"]),
                 transaction_id=str(data.get("tx_id") or data.get("transaction_id") or ""),
-                amount=to_minor(data.get("amount_refunded") or data.get("amount") or 0),
+                amount=to_minor(data["amount_refunded"]),
                 status=str(data.get("status") or "").lower(),
                 raw=_plain(data),
             )

@@ -6,6 +6,7 @@ The call to the gateway happens after our transaction has committed, so no lock 
 we wait on the network.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -98,6 +99,8 @@ def start_checkout(user_id: int, booking_id: int, redirect_url: str) -> Checkout
             f"seats {', '.join(booking.seat_labels)} ({booking.reference})"
         ),
         meta={"bookingReference": booking.reference, "paymentId": payment.id},
+        # The hosted page stops taking money when the seat hold ends.
+        session_minutes=max(1, math.ceil((booking.hold_expires_at - now).total_seconds() / 60)),
     )
     db.session.rollback()  # end the read before waiting on the network
 

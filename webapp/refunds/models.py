@@ -33,6 +33,9 @@ class RefundStatus(StrEnum):
     PROCESSING = "PROCESSING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+    # A retry found refunds at the gateway it could not tell apart from this one: a person
+    # decides; it is never sent again automatically.
+    NEEDS_REVIEW = "NEEDS_REVIEW"
 
 
 class RefundReason(StrEnum):
@@ -75,7 +78,8 @@ class Refund(db.Model):
         Index("ix_refunds_status", "status"),
         Index("ix_refunds_booking_id", "booking_id"),
         CheckConstraint(
-            "status IN ('REQUESTED', 'PROCESSING', 'COMPLETED', 'FAILED')", name="status_known"
+            "status IN ('REQUESTED', 'PROCESSING', 'COMPLETED', 'FAILED', 'NEEDS_REVIEW')",
+            name="status_known",
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
     )

@@ -1,10 +1,14 @@
-"""Paying refunds out through the gateway: REQUESTED → PROCESSING → COMPLETED | FAILED (SPEC §6).
+"""Paying refunds out through the gateway: REQUESTED → PROCESSING → COMPLETED | FAILED, or
+NEEDS_REVIEW (SPEC §4, §6).
 
 Money must never go back twice. A run claims a refund with a conditional UPDATE (the database
 decides which of two concurrent runs gets it) and keeps it for a lease. If an earlier attempt's
-outcome is unknown (a timeout, a 5xx, a worker killed mid-call), the refund is first looked up
-at the gateway by transaction and adopted if it is there; only otherwise is it asked for again.
-Attempts are bounded, with exponential backoff between them.
+outcome is unknown (a timeout, a 5xx, a worker killed mid-call), the transaction's refunds are
+first listed at the gateway and compared with the ones we recorded for the payment, using only
+documented fields (the refund's `id`, its transaction, `amount_refunded`): v3 has no idempotency
+key, and the comment we send is not something to match on. One unrecorded refund of our amount
+is ours and is adopted; refunds that cannot be told apart stop the refund as NEEDS_REVIEW; only
+when the gateway has none is it asked for again. Attempts are bounded, with exponential backoff.
 """
 
 import logging
@@ -35,6 +39,7 @@ class PayoutCounts:
     completed: int = 0
     processing: int = 0
     failed: int = 0
+    review: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -43,13 +48,18 @@ class PayoutCounts:
             "completed": self.completed,
             "processing": self.processing,
             "failed": self.failed,
+            "review": self.review,
             "skipped": self.skipped,
         }
 
 
 def marker(refund_id: int) -> str:
-    """Written into the gateway refund's comment, so a look-up can recognise our own refund."""
+    """The gateway refund's comment: for people reading the dashboard, never matched on."""
     return f"Roadpass refund #{refund_id}"
+
+
+class CannotTellApart(Exception):
+    """Refunds at the gateway that may or may not be this one: a person has to look."""
 
 
 def process_refunds(refund_ids: list[int] | None = None, limit: int = 100) -> PayoutCounts:
@@ -70,7 +80,8 @@ def process_refunds(refund_ids: list[int] | None = None, limit: int = 100) -> Pa
 
 
 def pay_out(refund_id: int, now: datetime | None = None) -> str:
-    """One refund, one step forward; returns completed | processing | failed | skipped."""
+    """One refund, one step forward; returns completed | processing | failed | review |
+    skipped."""
     now = now or clock.now()
     claim = _claim(refund_id, now)
     if claim is None:
@@ -84,6 +95,8 @@ def pay_out(refund_id: int, now: datetime | None = None) -> str:
             found = _already_at_gateway(refund_id, transaction_id, amount) if attempts > 1 else None
             if found is None:
                 found = gateway.refund(transaction_id, amount, marker(refund_id))
+    except CannotTellApart as doubt:
+        return _needs_review(refund_id, str(doubt), now)
     except GatewayUnavailableError as error:
         return _unknown(refund_id, error.message, now)
     except GatewayError as error:
@@ -129,19 +142,42 @@ def _claim(refund_id: int, now: datetime) -> tuple[int, str, int, str | None, in
 
 
 def _already_at_gateway(refund_id: int, transaction_id: str, amount: int) -> GatewayRefund | None:
-    """An earlier attempt may have reached the gateway: find it before asking again."""
-    known = set(
-        db.session.scalars(
-            select(Refund.gateway_refund_id).where(Refund.gateway_refund_id.is_not(None))
+    """An earlier attempt may have reached the gateway: find it before asking again.
+
+    Raises CannotTellApart when the gateway holds refunds for this transaction that we have not
+    recorded and that do not single out one of ours: several of our amount, or one of an amount
+    no unresolved refund of this payment asked for."""
+    payment_id = db.session.scalar(select(Refund.payment_id).where(Refund.id == refund_id))
+    siblings = db.session.execute(
+        select(Refund.id, Refund.amount, Refund.status, Refund.gateway_refund_id).where(
+            Refund.payment_id == payment_id
         )
-    )
+    ).all()
     db.session.rollback()
-    ours = marker(refund_id)
-    for candidate in payment_gateway().find_refunds(transaction_id):
-        comment = str((candidate.raw.get("meta") or {}).get("comments") or "")
-        if candidate.refund_id not in known and comment == ours and candidate.amount == amount:
-            return candidate
-    return None
+    recorded = {row.gateway_refund_id for row in siblings if row.gateway_refund_id}
+    # Other refunds of this payment whose own earlier attempt may have reached the gateway.
+    unresolved = {
+        row.amount
+        for row in siblings
+        if row.id != refund_id
+        and row.gateway_refund_id is None
+        and row.status in (RefundStatus.PROCESSING, RefundStatus.NEEDS_REVIEW)
+    }
+    unrecorded = [
+        candidate
+        for candidate in payment_gateway().find_refunds(transaction_id)
+        if candidate.refund_id not in recorded
+        and candidate.transaction_id in ("", str(transaction_id))
+    ]
+    ours = [candidate for candidate in unrecorded if candidate.amount == amount]
+    strangers = [c for c in unrecorded if c.amount != amount and c.amount not in unresolved]
+    if len(ours) > 1 or strangers:
+        seen = ", ".join(f"{c.refund_id} ({c.amount} kobo)" for c in unrecorded)
+        raise CannotTellApart(
+            f"The gateway holds refunds for transaction {transaction_id} that we did not record"
+            f" and cannot tell apart from this one: {seen}."
+        )
+    return ours[0] if ours else None
 
 
 def _record(refund_id: int, found: GatewayRefund, now: datetime) -> str:
@@ -201,6 +237,23 @@ def _refused(refund_id: int, message: str, now: datetime) -> str:
     refund = db.session.get(Refund, refund_id)
     assert refund is not None
     return _give_up(refund, message, now)
+
+
+def _needs_review(refund_id: int, message: str, now: datetime) -> str:
+    """Stop for a person: the refund leaves the job's statuses, so it is never sent again."""
+    begin_write()
+    refund = db.session.get(Refund, refund_id)
+    assert refund is not None
+    refund.status = RefundStatus.NEEDS_REVIEW
+    refund.last_error = message
+    refund.updated_at = now
+    refund.claimed_at = None
+    audit.record(
+        "refund.needs_review", "refund", refund.id, actor="job:process-refunds", error=message
+    )
+    db.session.commit()
+    log.warning("refund %s needs review: %s", refund_id, message)
+    return "review"
 
 
 def _give_up(refund: Refund, message: str, now: datetime) -> str:

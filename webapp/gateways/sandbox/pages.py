@@ -13,6 +13,8 @@ from webapp.gateways.sandbox.state import (
     SUCCESS_CARD,
     TEST_CARDS,
     WEBHOOK_MODES,
+    WEBHOOK_SHAPES,
+    WEBHOOK_SIGNATURES,
     Faults,
     Link,
     Transaction,
@@ -28,6 +30,14 @@ def _link_or_404(link_id: str) -> Link:
     if link is None:
         abort(404)
     return link
+
+
+def _expired(link: Link) -> tuple[str, int]:
+    """The session ran out (session_duration): nothing can be paid here any more. The way back
+    tells the merchant the attempt failed, with no transaction, so it can offer a fresh one."""
+    separator = "&" if "?" in link.redirect_url else "?"
+    back = f"{link.redirect_url}{separator}{urlencode({'status': 'failed', 'tx_ref': link.tx_ref})}"
+    return render_template("sandbox/expired.html", link=link, back=back), 410
 
 
 def _back(link: Link, **params: Any) -> Response:
@@ -58,8 +68,10 @@ def _attempt(link: Link, card: str) -> Transaction:
 
 
 @bp.get("/checkout/<link_id>")
-def checkout(link_id: str) -> str:
+def checkout(link_id: str) -> str | tuple[str, int]:
     link = _link_or_404(link_id)
+    if link.expired(now()) and not link.finished:
+        return _expired(link)
     return render_template("sandbox/checkout.html", link=link, cards=TEST_CARDS, error=None)
 
 
@@ -70,6 +82,8 @@ def pay(link_id: str) -> Response | tuple[str, int]:
         link = _link_or_404(link_id)
         if link.finished:
             return render_template("sandbox/finished.html", link=link), 409
+        if link.expired(now()):
+            return _expired(link)
         outcome = request.form.get("outcome", "")
         card = request.form.get("card", "").replace(" ", "")
         if outcome in ("cancelled", "give_up"):
@@ -107,7 +121,6 @@ def pay(link_id: str) -> Response | tuple[str, int]:
 
 @bp.route("/control", methods=["GET", "POST"])
 def control() -> Response | str:
-    sandbox = state()
     if request.method == "POST":
         form = request.form
         try:
@@ -120,6 +133,8 @@ def control() -> Response | str:
                     "webhook_copies": form.get("webhook_copies") or 3,
                     "amount_delta": form.get("amount_delta") or "0",
                     "currency": form.get("currency") or None,
+                    "webhook_shape": form.get("webhook_shape") or "documented",
+                    "webhook_signature": form.get("webhook_signature") or "verif-hash",
                     "fail_next": {
                         op: [int(form[f"fail_{op}"])] * int(form.get(f"fail_{op}_count") or 1)
                         for op in OPERATIONS
@@ -128,11 +143,20 @@ def control() -> Response | str:
                 }
             )
         except ValueError as error:
-            return render_template(
-                "sandbox/control.html", sandbox=sandbox, modes=WEBHOOK_MODES, error=str(error)
-            )
+            return _control_page(str(error))
         return redirect(url_for("sandbox.control"), 303)
-    return render_template("sandbox/control.html", sandbox=sandbox, modes=WEBHOOK_MODES, error=None)
+    return _control_page(None)
+
+
+def _control_page(error: str | None) -> str:
+    return render_template(
+        "sandbox/control.html",
+        sandbox=state(),
+        modes=WEBHOOK_MODES,
+        shapes=WEBHOOK_SHAPES,
+        signatures=WEBHOOK_SIGNATURES,
+        error=error,
+    )
 
 
 @bp.get("/control/faults")
@@ -190,7 +214,13 @@ def wait() -> Response | tuple[Response, int]:
 def deliveries() -> Response:
     return jsonify(
         [
-            {"transactionId": d.transaction_id, "status": d.status, "answered": d.answered}
+            {
+                "transactionId": d.transaction_id,
+                "status": d.status,
+                "answered": d.answered,
+                "attempt": d.attempt,
+                "url": d.url,
+            }
             for d in state().deliveries
         ]
     )
@@ -198,13 +228,32 @@ def deliveries() -> Response:
 
 @bp.get("/control/links")
 def links() -> Response:
-    """Every hosted link asked for, with the amount it was asked for (as a string)."""
+    """Every hosted link asked for, with the amount it was asked for (as a string) and when
+    its session ends (null: never)."""
     return jsonify(
         [
-            {"id": ln.id, "txRef": ln.tx_ref, "amount": str(ln.amount), "currency": ln.currency}
+            {
+                "id": ln.id,
+                "txRef": ln.tx_ref,
+                "amount": str(ln.amount),
+                "currency": ln.currency,
+                "expiresAt": ln.expires_at.isoformat() if ln.expires_at else None,
+            }
             for ln in state().links.values()
         ]
     )
+
+
+@bp.post("/control/links/<link_id>/expire")
+def expire_link(link_id: str) -> Response | tuple[Response, int]:
+    """End a hosted link's session now, as if its session_duration had passed."""
+    with state().locked() as sandbox:
+        link = sandbox.links.get(link_id)
+        if link is None:
+            return jsonify({"error": "unknown link"}), 404
+        link.expires_at = now()
+        sandbox.save()
+    return jsonify({"id": link_id, "expired": True})
 
 
 @bp.post("/control/transactions/<int:transaction_id>")
@@ -230,6 +279,12 @@ def _apply_faults(values: dict[str, Any]) -> None:
     webhook = str(values.get("webhook", "normal"))
     if webhook not in WEBHOOK_MODES:
         raise ValueError(f"webhook must be one of {', '.join(WEBHOOK_MODES)}")
+    shape = str(values.get("webhook_shape", "documented"))
+    if shape not in WEBHOOK_SHAPES:
+        raise ValueError(f"webhook_shape must be one of {', '.join(WEBHOOK_SHAPES)}")
+    signature = str(values.get("webhook_signature", "verif-hash"))
+    if signature not in WEBHOOK_SIGNATURES:
+        raise ValueError(f"webhook_signature must be one of {', '.join(WEBHOOK_SIGNATURES)}")
     fail_next = values.get("fail_next") or {}
     if not isinstance(fail_next, dict) or any(
         op not in OPERATIONS
@@ -250,6 +305,8 @@ def _apply_faults(values: dict[str, Any]) -> None:
             webhook_copies=max(1, min(int(values.get("webhook_copies", 3)), 10)),
             amount_delta=Decimal(str(values.get("amount_delta", "0"))).quantize(Decimal("0.01")),
             currency=(str(values["currency"]).upper()[:3] if values.get("currency") else None),
+            webhook_shape=shape,
+            webhook_signature=signature,
         )
     except (TypeError, ValueError, InvalidOperation) as error:
         raise ValueError("faults must be numbers where numbers are expected") from error

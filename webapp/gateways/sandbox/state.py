@@ -22,8 +22,17 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-OPERATIONS = ("create", "verify", "refund", "refund_lookup")
+# An operation's queued failure answers the call with that status and does nothing, except
+# "refund_answer": the refund is made, then the answer is lost (a 5xx or a timeout at the caller),
+# as when Flutterwave answers 503 after about 28 s to a call that went through.
+OPERATIONS = ("create", "verify", "refund", "refund_answer", "refund_lookup")
 WEBHOOK_MODES = ("normal", "drop", "delay", "duplicate", "reorder", "before_redirect")
+# The body Flutterwave documents ({"event", "data"}), or the flat one integrators report from
+# older dashboards (txRef, flwRef, top-level "event.type", no data wrapper).
+WEBHOOK_SHAPES = ("documented", "legacy")
+# verif-hash carries the secret hash itself; flutterwave-signature carries
+# base64(HMAC-SHA256(raw body, secret hash)), as newer API versions send it.
+WEBHOOK_SIGNATURES = ("verif-hash", "flutterwave-signature")
 
 TEST_CARDS = {
     "5531886652142950": ("successful", "Approved", "Mastercard 5531 8866 5214 2950 (succeeds)"),
@@ -37,6 +46,8 @@ TEST_CARDS = {
 SUCCESS_CARD = "5531886652142950"
 DECLINED_CARD = "5143010522339965"
 
+ACCOUNT_ID = 73362
+WALLET_ID = 74639
 FEE_RATE = Decimal("0.014")  # local cards: 1.4%, capped
 FEE_CAP = Decimal("2000")
 CENT = Decimal("0.01")
@@ -52,6 +63,8 @@ class Faults:
     webhook_copies: int = 3
     amount_delta: Decimal = Decimal(0)  # paid = requested + delta (naira)
     currency: str | None = None  # paid in another currency
+    webhook_shape: str = "documented"
+    webhook_signature: str = "verif-hash"
 
     def as_json(self) -> dict[str, Any]:
         values = asdict(self)
@@ -74,6 +87,10 @@ class Link:
     created_at: datetime
     finished: bool = False
     held_webhooks: list[dict[str, Any]] = field(default_factory=list)
+    expires_at: datetime | None = None  # created_at + session_duration, when one was asked for
+
+    def expired(self, moment: datetime) -> bool:
+        return self.expires_at is not None and moment >= self.expires_at
 
 
 @dataclass
@@ -95,8 +112,22 @@ class Transaction:
     def app_fee(self) -> Decimal:
         return min(self.amount * FEE_RATE, FEE_CAP).quantize(CENT, ROUND_HALF_UP)
 
+    @property
+    def card_token(self) -> str:
+        return f"flw-t1nf-{self.card[-4:]}{self.id:x}-m03k"
+
     def as_data(self) -> dict[str, Any]:
-        """The `data` object of a verify answer and of a webhook, in Flutterwave's shape."""
+        """The `data` object of a verify answer, in Flutterwave's documented shape."""
+        data = self.webhook_data()
+        data["amount_settled"] = (
+            (self.amount - self.app_fee) if self.status == "successful" else None
+        )
+        data["meta"] = self.meta
+        data["card"] = {**data["card"], "token": self.card_token}
+        return data
+
+    def webhook_data(self) -> dict[str, Any]:
+        """The `data` object of a charge.completed webhook: no `meta`, no card token."""
         return {
             "id": self.id,
             "tx_ref": self.tx_ref,
@@ -106,17 +137,23 @@ class Transaction:
             "currency": self.currency,
             "charged_amount": self.amount,
             "app_fee": self.app_fee,
-            "merchant_fee": Decimal(0),
+            "merchant_fee": 0,
             "processor_response": self.processor_response,
             "auth_model": "PIN",
             "ip": "127.0.0.1",
             "narration": "Roadpass sandbox",
             "status": self.status,
             "payment_type": "card",
-            "created_at": _stamp(self.created_at),
-            "account_id": 1,
-            "amount_settled": (self.amount - self.app_fee) if self.status == "successful" else 0,
-            "meta": self.meta,
+            "created_at": stamp(self.created_at),
+            "account_id": ACCOUNT_ID,
+            "customer": {
+                "id": 100000 + self.id % 100000,
+                "name": self.customer.get("name") or "Anonymous customer",
+                "phone_number": self.customer.get("phonenumber")
+                or self.customer.get("phone_number"),
+                "email": self.customer.get("email"),
+                "created_at": stamp(self.created_at),
+            },
             "card": {
                 "first_6digits": self.card[:6],
                 "last_4digits": self.card[-4:],
@@ -125,14 +162,29 @@ class Transaction:
                 "type": "MASTERCARD",
                 "expiry": "09/32",
             },
+        }
+
+    def legacy_webhook(self) -> dict[str, Any]:
+        """The flat body of older integrations: camelCase references, no `data` wrapper."""
+        return {
+            "id": self.id,
+            "txRef": self.tx_ref,
+            "flwRef": self.flw_ref,
+            "orderRef": f"URF_{self.id}",
+            "amount": self.amount,
+            "charged_amount": self.amount,
+            "status": self.status,
+            "currency": self.currency,
+            "IP": "127.0.0.1",
+            "createdAt": stamp(self.created_at),
             "customer": {
                 "id": 100000 + self.id % 100000,
-                "name": self.customer.get("name") or "Anonymous customer",
-                "phone_number": self.customer.get("phonenumber")
-                or self.customer.get("phone_number"),
+                "fullName": self.customer.get("name") or "Anonymous customer",
                 "email": self.customer.get("email"),
-                "created_at": _stamp(self.created_at),
+                "phone": self.customer.get("phonenumber") or self.customer.get("phone_number"),
             },
+            "entity": {"card6": self.card[:6], "card_last4": self.card[-4:]},
+            "event.type": "CARD_TRANSACTION",
         }
 
 
@@ -146,18 +198,38 @@ class Refund:
     status: str
     created_at: datetime
 
-    def as_data(self) -> dict[str, Any]:
+    def as_created(self) -> dict[str, Any]:
+        """The `data` of the refund call's answer, as the docs and the Node SDK's sample show."""
         return {
             "id": self.id,
-            "account_id": 1,
+            "account_id": ACCOUNT_ID,
             "tx_id": self.tx_id,
             "flw_ref": self.flw_ref,
-            "wallet_id": 1,
+            "wallet_id": WALLET_ID,
             "amount_refunded": self.amount_refunded,
             "status": self.status,
             "destination": "payment_source",
-            "meta": {"source": "sandbox", "comments": self.comments},
-            "created_at": _stamp(self.created_at),
+            "meta": {"source": "availablebalance"},
+            "created_at": stamp(self.created_at),
+        }
+
+    def as_listed(self) -> dict[str, Any]:
+        """An item of GET /v3/refunds (and GET /v3/refunds/{id}), in the documented fields: the
+        transaction is `transaction_id` here, and the comment we sent comes back as `comment`."""
+        return {
+            "id": self.id,
+            "amount_refunded": self.amount_refunded,
+            "status": self.status,
+            "flw_ref": self.flw_ref,
+            "comment": self.comments,
+            "settlement_id": "NEW",
+            # The v3 reference types this item's `meta` as a string; the SDK's refund sample
+            # (and the refund call's answer) shows an object. We follow the sample: no client of
+            # ours reads it, and an object is what a client parsing either answer can handle.
+            "meta": {"source": "availablebalance"},
+            "created_at": stamp(self.created_at),
+            "account_id": ACCOUNT_ID,
+            "transaction_id": self.tx_id,
         }
 
 
@@ -166,8 +238,9 @@ class Delivery:
     transaction_id: int
     status: str
     url: str
-    answered: int | None
+    answered: int | None  # None: no answer in time, or no connection
     at: datetime
+    attempt: int = 1
 
 
 class SandboxState:
@@ -189,8 +262,9 @@ class SandboxState:
             self.transactions: dict[int, Transaction] = {}
             self.refunds: dict[int, Refund] = {}
             self.deliveries: list[Delivery] = []
-            # Webhooks waiting to be sent, in order, when delivery is manual: (url, secret, body).
-            self.outgoing: list[tuple[str, str, dict[str, Any]]] = []
+            # Webhooks waiting to be sent, in order, when delivery is manual:
+            # (wire.Sender, body, the attempt to start from).
+            self.outgoing: list[tuple[Any, dict[str, Any], int]] = []
             start = 7_000_000 + secrets.randbelow(1_000_000)
             self._ids = itertools.count(start)
 
@@ -264,7 +338,7 @@ def _revive(cls: type[T], data: dict[str, Any]) -> T:
             continue
         if item.type is Decimal:
             values[item.name] = Decimal(values[item.name])
-        elif item.type is datetime:
+        elif item.type in (datetime, datetime | None) and values[item.name] is not None:
             values[item.name] = datetime.fromisoformat(values[item.name])
     return cls(**values)
 
@@ -274,5 +348,5 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")

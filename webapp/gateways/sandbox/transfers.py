@@ -21,7 +21,7 @@ from flask import Flask, Response, current_app, jsonify, request, url_for
 
 from webapp.gateways.sandbox import bp
 from webapp.gateways.sandbox.api import _amount
-from webapp.gateways.sandbox.state import _stamp, now
+from webapp.gateways.sandbox.state import now, stamp
 from webapp.gateways.sandbox.wire import dumps, envelope, error, refused_call, state
 
 MODES = ("normal", "insufficient_balance", "bank_down", "timeout", "fails_later")
@@ -62,7 +62,7 @@ class Transfer:
             "account_number": self.account_number,
             "bank_code": self.bank_code,
             "full_name": self.full_name,
-            "created_at": _stamp(self.created_at),
+            "created_at": stamp(self.created_at),
             "currency": self.currency,
             "debit_currency": self.currency,
             "amount": self.amount,

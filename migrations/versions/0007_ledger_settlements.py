@@ -7,8 +7,8 @@ takes a journal's entries first and refuses the journal row unless they balance,
 entries for a journal already written, and its deferred foreign key refuses entries left
 without a journal at commit. Existing payments and refunds: `flask ledger backfill`.
 
-Revision ID: 0006_ledger_settlements
-Revises: 0005_payment_questions
+Revision ID: 0007_ledger_settlements
+Revises: 0006_refunds_needs_review
 Create Date: 2026-12-01 20:45:05.115961
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_ledger_settlements'
-down_revision = '0005_payment_questions'
+revision = '0007_ledger_settlements'
+down_revision = '0006_refunds_needs_review'
 branch_labels = None
 depends_on = None
 
