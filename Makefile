@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi:app
 HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
 
-.PHONY: help install run worker test lint format migration services chromium contract-client bench clean
+.PHONY: help install run worker test lint format migration services chromium contract-client axe bench clean
 
 help:
 	@echo "make run        serve the demo on http://localhost:$(PORT) (SQLite, sandbox gateway)"
@@ -44,10 +44,19 @@ services: $(BIN)/.installed
 chromium:
 	@scripts/ensure_chromium.sh
 
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+
+# axe-core for the accessibility tests: pinned in tests/browser/axe/package-lock.json.
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+axe: $(AXE)
+
 contract-client:
 	@scripts/install_contract_client.sh
 
-test: install services chromium contract-client lint
+test: install services chromium contract-client axe lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install services
@@ -67,4 +76,4 @@ migration: $(BIN)/.installed
 	$(FLASK) db migrate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) static/vendor .pytest_cache .ruff_cache tests/contract/node/node_modules
+	rm -rf $(VENV) static/vendor .pytest_cache .ruff_cache tests/contract/node/node_modules tests/browser/axe/node_modules

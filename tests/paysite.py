@@ -161,8 +161,19 @@ class Shopper:
         assert response.status_code == 200, response.status_code
 
     def come_back(self, location: str) -> requests.Response:
-        """The browser following the gateway's redirect to our return page."""
-        return self.browser.get(location, timeout=15)
+        """The browser following the gateway's redirect to our return page, which answers at
+        once and then makes its first status request (as htmx does on load); the return page
+        as it reads after that request, or that request's answer if it was not a 200."""
+        page = self.browser.get(location, timeout=15)
+        status = BeautifulSoup(page.text, "html.parser").find(id="payment-status")
+        if page.status_code != 200 or status is None or not status.get("data-first-check"):
+            return page
+        check = self.browser.get(
+            f"{self.site.url}{status['data-first-check']}",
+            headers={"HX-Request": "true"},
+            timeout=15,
+        )
+        return self.browser.get(location, timeout=15) if check.status_code == 200 else check
 
 
 def finish_checkout(checkout_url: str, outcome: str) -> str:

@@ -8,11 +8,14 @@ import logging
 import math
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp import carried_forms
 from webapp.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -138,6 +141,25 @@ def _seconds_until_limit_resets() -> int:
     return min(window, max(1, math.ceil(breached.reset_at - time.time())))
 
 
+def _carry_on_after_csrf_failure() -> Any:
+    """A browser form whose session ended (logged out in another tab, token expired): keep what
+    was typed and send the passenger to log in, or back to the page, to send it again."""
+    page = request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        page = referrer.path  # the form's own page (a POST-only URL cannot be shown again)
+    kept = carried_forms.keep(request, page)
+    what = " What you typed is kept." if kept else ""
+    if current_user.is_authenticated:
+        flash(
+            f"This page had expired, so nothing was sent.{what} Check it and send it again.",
+            "error",
+        )
+        return redirect(page, 303)
+    flash(f"You were logged out, so nothing was sent. Log in to carry on.{what}", "error")
+    return redirect(url_for("accounts.login", next=page), 303)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
@@ -145,6 +167,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Any:
+        # A token that no longer matches (the session ended) rather than none at all (forged).
+        stale = request.method == "POST" and bool(request.form.get("csrf_token"))
+        if stale and request.blueprint != "api":
+            return _carry_on_after_csrf_failure()
         message = (
             "This form is missing its security token or the token has expired. "
             "Reload the page and try again."

@@ -51,7 +51,7 @@ def test_every_seat_is_a_button_with_its_state_in_words(client: FlaskClient) -> 
 
     assert response.status_code == 200
     buttons = page(response).select("#seat-map button.seat")
-    assert [b["data-seat"] for b in buttons] == ["1A", "1B", "1C", "2A", "2B", "2C"]
+    assert [b["id"].removeprefix("seat-") for b in buttons] == ["1A", "1B", "1C", "2A", "2B", "2C"]
     assert seat_button(response, "1A")["aria-label"] == "Seat 1A, sold"
     assert seat_button(response, "1A")["aria-disabled"] == "true"
     assert seat_button(response, "1B")["aria-label"] == "Seat 1B, held"
@@ -158,7 +158,7 @@ def test_hold_from_the_page_then_see_it_as_yours(client: FlaskClient) -> None:
 
     assert response.status_code == 303
     trip_page = client.get(f"/trips/{trip.id}")
-    assert seat_button(trip_page, "1A")["aria-label"] == "Seat 1A, yours"
+    assert seat_button(trip_page, "1A")["aria-label"] == "Seat 1A, yours, held"
     assert page(trip_page).find(id="held-seats").get_text() == "1A, 1B"
     assert page(trip_page).find(id="countdown")["data-expires-at"]
     booking = db.session.scalar(select(Booking).where(Booking.user_id == user.id))
@@ -337,7 +337,7 @@ def test_each_viewer_sees_their_own_seats_in_polls(
     assert seat_button(anonymous, "1A")["aria-label"] == "Seat 1A, held"
     assert seat_button(seen_by_onlooker, "1A")["aria-label"] == "Seat 1A, held"
     assert seen_by_onlooker.headers["ETag"] == anonymous.headers["ETag"]
-    assert seat_button(seen_by_holder, "1A")["aria-label"] == "Seat 1A, yours"
+    assert seat_button(seen_by_holder, "1A")["aria-label"] == "Seat 1A, yours, held"
     assert seen_by_holder.headers["ETag"] != anonymous.headers["ETag"]
 
 

@@ -64,12 +64,19 @@ def test_no_page_is_wider_than_a_phone(
     passenger_pages = [
         "/",
         f"/trips?origin=lagos&destination=abuja&date={tomorrow}",
+        f"/trips?origin=lagos&destination=abuja&date={tomorrow}&sort=price&time=morning",
         f"/trips/{trip_id}",
+        f"/bookings/{reference}/cancel",
         "/account/bookings",
         f"/bookings/{reference}",
         "/account/tokens",
     ]
-    admin_pages = ["/admin/jobs", "/admin/payments", f"/admin/trips/{trip_id}"]
+    admin_pages = [
+        "/admin/jobs",
+        "/admin/payments",
+        f"/admin/trips/{trip_id}",
+        f"/admin/trips/{trip_id}/cancel",
+    ]
     too_wide = {}
     for who, urls in (
         (None, ["/login", "/register"]),

@@ -74,7 +74,7 @@ def test_hold_seats_and_watch_them_from_another_phone(
     expect(ada_page.locator("#countdown .remaining")).to_have_text(
         re.compile(r"\(1[45]:\d\d left\)")
     )
-    expect(ada_page.locator("#seat-3A")).to_have_attribute("aria-label", "Seat 3A, yours")
+    expect(ada_page.locator("#seat-3A")).to_have_attribute("aria-label", "Seat 3A, yours, held")
     ada_page.screenshot(path=str(screenshots / "seat-map-held-phone.png"), full_page=True)
 
     # Tunde's page, already open, learns of the hold by polling: no reload.

@@ -6,8 +6,9 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from tests.admin.test_admin_jobs import admin_of
 from tests.factories import create_layout, create_trip, create_user
-from tests.paysite import paid_booking, settle_all, status_of
+from tests.paysite import finish_checkout, paid_booking, settle_all, status_of
 from webapp import clock
 
 FARE = 1_500_000
@@ -99,7 +100,11 @@ def test_cancel_from_the_ticket_page(pay_site, sandbox, shopper) -> None:
     ticket = BeautifulSoup(ada.browser.get(url, timeout=5).text, "html.parser")
 
     assert "₦13,500.00" in ticket.find(id="cancel-quote").get_text()
-    form = ticket.find(id="cancel-form")
+    assert ticket.find(id="cancel-form") is None  # one click on the ticket cancels nothing (9)
+    confirm = ada.browser.get(f"{pay_site.url}{ticket.find(id='cancel-link')['href']}", timeout=5)
+    confirm_page = BeautifulSoup(confirm.text, "html.parser")
+    assert "₦13,500.00" in confirm_page.find(id="cancel-quote").get_text()
+    form = confirm_page.find(id="cancel-form")
     data = {i["name"]: i["value"] for i in form.find_all("input")}
     done = ada.browser.post(f"{pay_site.url}{form['action']}", data=data, timeout=10)
 
@@ -171,3 +176,48 @@ def test_an_admin_cancels_a_trip_and_everyone_is_refunded_in_full(
         "WHERE b.trip_id = :t AND r.status <> 'COMPLETED'",
         t=trip_id,
     ) == [(0,)]
+
+
+def _cancel_trip_as(admin, pay_site, trip_id: int) -> BeautifulSoup:
+    url = f"{pay_site.url}/admin/trips/{trip_id}/cancel"
+    page = BeautifulSoup(admin.browser.get(url, timeout=5).text, "html.parser")
+    form = page.find(id="cancel-trip-form")
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input")}
+    data["reason"] = "Bus failed its safety check"
+    done = admin.browser.post(f"{pay_site.url}{form['action']}", data=data, timeout=15)
+    assert done.status_code == 200
+    return BeautifulSoup(done.text, "html.parser")
+
+
+def test_a_cancelled_trip_closes_unpaid_checkouts_and_says_what_happened(
+    pay_site, sandbox, shopper
+) -> None:
+    """Defect 4: an unpaid booking of a cancelled trip is not 'refunded in full'; its pending
+    payment is closed at once; money paid afterwards is refunded, saying the trip was cancelled."""
+    trip_id = trip_departing_in(pay_site, 30)
+    ada = shopper()
+    booking = ada.hold(trip_id, ["1A"])
+    payment = ada.pay(booking)
+    done = _cancel_trip_as(admin_of(pay_site, shopper), pay_site, trip_id)
+
+    assert "1 paid booking" not in done.get_text()
+    assert "0 paid bookings" in done.get_text()
+    assert pay_site.sql(
+        "SELECT status, failure_reason FROM payments WHERE id = :p", p=payment["paymentId"]
+    ) == [("CANCELLED", "TRIP_CANCELLED")]
+    ticket = BeautifulSoup(
+        ada.browser.get(f"{pay_site.url}/bookings/{booking['reference']}", timeout=5).text,
+        "html.parser",
+    )
+    status = ticket.find(id="booking-status").get_text(" ", strip=True)
+    assert "Cancelled by the operator" in status
+    assert "refunded" not in status
+    assert "nothing was paid" in status
+
+    back = ada.come_back(finish_checkout(payment["checkoutUrl"], "successful"))
+    said = BeautifulSoup(back.text, "html.parser").find(id="payment-status").get_text(" ")
+    assert "already paid" not in said
+    assert "trip was cancelled" in said
+    assert pay_site.sql(
+        "SELECT amount, reason FROM refunds WHERE payment_id = :p", p=payment["paymentId"]
+    ) == [(FARE + FEE, "TRIP_CANCELLED")]

@@ -131,3 +131,107 @@ def test_checkout_of_an_expired_hold_says_so(pay_site, sandbox, shopper, trip_id
 
     assert page.status_code == 409
     assert soup(page).find(id="hold-gone") is not None
+
+
+def ready_to_pay(shopper, trip_id: int, seat: str):
+    """A passenger on the summary page of a held seat: (them, the booking, Pay's form, its data)."""
+    ada = shopper()
+    booking = ada.hold(trip_id, [seat])
+    ref = booking["reference"]
+    fill_details(
+        ada,
+        ref,
+        **{f"name-{seat}": "Ada Obi", f"phone-{seat}": "0803 123 4567", "email": ada.email},
+    )
+    summary = soup(ada.browser.get(f"{ada.site.url}/bookings/{ref}/summary", timeout=5))
+    form = summary.find(id="pay-form")
+    return ada, booking, form, {i["name"]: i["value"] for i in form.find_all("input")}
+
+
+def test_the_sandbox_page_opens_on_the_address_the_browser_used(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 13: served as localhost or on a LAN address, Pay must not send a phone to
+    127.0.0.1 (the address our gateway client uses to reach the sandbox)."""
+    ada, _, form, data = ready_to_pay(shopper, trip_id, "2A")
+    port = pay_site.url.rsplit(":", 1)[1]
+    phone_sees = f"192.168.1.20:{port}"
+    jar = list(ada.browser.cookies)
+
+    paid = ada.browser.post(
+        f"{pay_site.url}{form['action']}",
+        data=data,
+        # requests files its cookies under the Host header's name; send them as the phone would
+        headers={"Host": phone_sees, "Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["Location"].startswith(f"http://{phone_sees}/sandbox/flutterwave/")
+    hosted = paid.headers["Location"].replace(f"http://{phone_sees}", pay_site.url)
+    assert soup(ada.browser.get(hosted, timeout=5)).find(id="amount") is not None
+
+
+def test_the_return_page_answers_before_the_gateway_does(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 5: with a slow verify the return page was blank until the gateway answered. It
+    now answers at once, saying it is confirming, and its first status request asks."""
+    sandbox.faults(webhook="drop")
+    ada = shopper()
+    booking = ada.hold(trip_id, ["3A"])
+    payment = ada.pay(booking)
+    location = finish_checkout(payment["checkoutUrl"], "successful")
+
+    first = ada.browser.get(location, timeout=15)
+
+    page = soup(first)
+    assert page.find(id="payment-pending") is not None
+    assert "Confirming your payment" in page.find(id="payment-pending").get_text()
+    status = page.find(id="payment-status")
+    assert status["hx-trigger"] == "load"
+    assert status_of(pay_site, booking["bookingId"]) == ("PENDING_PAYMENT", [("PENDING", None)])
+    check = ada.browser.get(
+        f"{pay_site.url}{status['hx-get']}", headers={"HX-Request": "true"}, timeout=15
+    )
+    assert check.headers["HX-Redirect"] == f"/bookings/{booking['reference']}"
+    assert status_of(pay_site, booking["bookingId"])[0] == "CONFIRMED"
+    no_script = soup(ada.browser.get(location, timeout=15))
+    assert no_script.find(id="payment-confirmed") is not None
+
+
+def test_a_second_pay_while_the_first_is_running_lands_on_the_same_payment(
+    pay_site, sandbox, shopper, trip_id
+) -> None:
+    """Defect 11: two overlapping Pay submissions gave a 409 page. The second now waits for the
+    first (a page that refreshes itself) and then goes where the first went."""
+    from webapp import clock
+    from webapp.idempotency import services
+
+    ada, booking, form, data = ready_to_pay(shopper, trip_id, "4A")
+    key = data["idempotency_key"]
+    path = form["action"]
+    # The first press is still running: its key is claimed and not finished.
+    claim = pay_site.prepare(
+        lambda: services.claim_key(
+            ada.user_id, key, services.fingerprint("POST", path, {}), "POST", path, clock.now()
+        )
+    )
+
+    second = ada.browser.post(f"{pay_site.url}{path}", data=data, allow_redirects=False, timeout=10)
+
+    assert second.status_code == 303, second.text
+    waiting_url = f"{pay_site.url}{second.headers['Location']}"
+    waiting = ada.browser.get(waiting_url, allow_redirects=False, timeout=5)
+    assert waiting.status_code == 200
+    assert soup(waiting).find(id="payment-starting") is not None
+    assert soup(waiting).find("meta", attrs={"http-equiv": "refresh"}) is not None
+    hosted = f"{pay_site.url}/sandbox/flutterwave/checkout/first-one"
+    pay_site.prepare(
+        lambda: services.complete_key(claim.key_id, 303, "", "text/html", hosted, clock.now())
+    )
+    done = ada.browser.get(waiting_url, allow_redirects=False, timeout=5)
+    assert done.status_code == 303
+    assert done.headers["Location"] == hosted
+    assert len(status_of(pay_site, booking["bookingId"])[1]) == 0  # no second payment started

@@ -6,6 +6,7 @@ from flask.testing import FlaskClient
 from tests.factories import (
     create_booked_seats,
     create_layout,
+    create_operator,
     create_route,
     create_token,
     create_trip,
@@ -181,3 +182,72 @@ def test_api_search_validation_error_lists_every_field(client: FlaskClient) -> N
     body = response.get_json()
     assert body["code"] == "VALIDATION_ERROR"
     assert set(body["details"]) == {"origin", "destination", "date"}
+
+
+@pytest.mark.parametrize("app", ["postgresql", "sqlite"], indirect=True)
+def test_results_sort_filter_and_nearby_dates(client: FlaskClient) -> None:
+    """Deliverable 4: sort by departure, price or seats left; filter by operator and time of
+    day; a strip of nearby dates with their lowest fare, links even on a day with no bus."""
+    route = create_route("Lagos", "Abuja")
+    abc, gig = create_operator(name="ABC Transport"), create_operator(name="GIG Mobility")
+    dawn = create_trip(route=route, operator=abc, departs_at=lagos(2, 6), fare_amount=1_900_000)
+    noon = create_trip(route=route, operator=gig, departs_at=lagos(2, 13), fare_amount=1_200_000)
+    night = create_trip(route=route, operator=gig, departs_at=lagos(2, 22), fare_amount=1_500_000)
+    create_booked_seats(noon, ["1A", "1B", "1C"])
+    create_trip(route=route, departs_at=lagos(4, 9), fare_amount=990_000)
+    create_trip(route=route, departs_at=lagos(4, 10), fare_amount=2_000_000)
+
+    assert listed_trip_ids(search(client, 2)) == [dawn.id, noon.id, night.id]
+    assert listed_trip_ids(search(client, 2, sort="price")) == [noon.id, night.id, dawn.id]
+    assert listed_trip_ids(search(client, 2, sort="seats")) == [dawn.id, night.id, noon.id]
+    assert listed_trip_ids(search(client, 2, operator="GIG Mobility")) == [noon.id, night.id]
+    assert listed_trip_ids(search(client, 2, time="night")) == [night.id]
+    both = search(client, 2, operator="GIG Mobility", time="morning")
+    assert listed_trip_ids(both) == []
+    assert "No bus matches" in page(both).find(id="no-trips").get_text()
+    odd = search(client, 2, sort="'; drop", operator="Nobody", time="noonish")
+    assert odd.status_code == 200
+    assert listed_trip_ids(odd) == [dawn.id, noon.id, night.id]  # unknown choices: defaults
+
+    empty_day = search(client, 3, sort="price")
+    assert listed_trip_ids(empty_day) == []
+    strip = {
+        a.select_one(".day").get_text(): (a.select_one(".low-fare").get_text(), a["href"])
+        for a in page(empty_day).select("#nearby-days a")
+    }
+    label = {d: lagos(d, 0).strftime("%a %d %b") for d in (2, 3, 4)}
+    assert strip[label[2]][0] == "from ₦12,000.00"
+    assert strip[label[3]][0] == "no bus"
+    assert strip[label[4]][0] == "from ₦9,900.00"
+    assert f"date={lagos(4, 0).date().isoformat()}" in strip[label[4]][1]
+    assert "sort=price" in strip[label[4]][1]  # the choices travel with the date
+    chosen = page(empty_day).select_one("#nearby-days a[aria-current=date]")
+    assert chosen.select_one(".day").get_text() == label[3]
+
+
+def test_help_terms_and_refund_policy_state_the_configured_figures(
+    app, client: FlaskClient
+) -> None:
+    app.config["SEAT_HOLD_MINUTES"] = 12
+    app.config["SERVICE_FEE_PER_SEAT"] = 30_000
+    app.config["SALES_CUTOFF_MINUTES"] = 45
+
+    terms = page(client.get("/terms")).find(id="terms").get_text(" ")
+    policy = page(client.get("/refund-policy")).get_text(" ")
+    help_page = client.get("/help")
+
+    assert "held for 12 minutes" in terms
+    assert "₦300.00 per seat" in terms
+    assert "45 minutes before departure" in terms
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in page(client.get("/refund-policy")).select("#refund-tiers tbody tr")
+    ]
+    assert rows == [
+        ["48 hours or more before departure", "90% of the fare"],
+        ["12 to 48 hours before", "50% of the fare"],
+        ["less than 12 hours before", "nothing"],
+    ]
+    assert "₦300.00 per seat is not refunded" in policy
+    assert help_page.status_code == 200
+    assert "12 minutes" in page(help_page).get_text()

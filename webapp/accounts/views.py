@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from webapp import carried_forms
 from webapp.accounts import services
 from webapp.accounts.forms import LoginForm, RegisterForm, TokenForm
 from webapp.accounts.models import User
@@ -46,7 +47,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user: User) -> None:
+    carried = carried_forms.survive_login()  # typed details waiting to be sent again, if any
     session.clear()  # a fresh session at login: nothing from before survives (no fixation)
+    if carried:
+        session[carried_forms.SESSION_KEY] = carried
     login_user(user)
 
 

@@ -200,6 +200,18 @@ def live_hold(user_id: int, trip_id: int, now: datetime) -> Booking | None:
     )
 
 
+def live_holds(user_id: int, now: datetime, limit: int = 10) -> list[Booking]:
+    """Every hold of the user's that is still alive, on any trip, soonest to end first."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.user_id == user_id, hold_is_live(now))
+            .order_by(Booking.hold_expires_at)
+            .limit(limit)
+        )
+    )
+
+
 def latest_booking(user_id: int, trip_id: int) -> Booking | None:
     return db.session.scalar(
         select(Booking)

@@ -36,8 +36,11 @@ bp = Blueprint("booking", __name__)
 SEATS_CHANGED = "seats-changed"  # htmx event that makes the seat map refresh at once
 
 
-def _panel(trip: Trip, status: int = 200, error: str | None = None) -> tuple[str, int, dict]:
-    html = render_template("booking/_hold_panel.html", **hold_panel_context(trip, error=error))
+def _panel(
+    trip: Trip, status: int = 200, error: str | None = None, chosen: list[str] | None = None
+) -> tuple[str, int, dict]:
+    context = hold_panel_context(trip, error=error, chosen=chosen or [])
+    html = render_template("booking/_hold_panel.html", **context)
     return html, status, {"HX-Trigger": SEATS_CHANGED, "Vary": "HX-Request"}
 
 
@@ -59,9 +62,9 @@ def hold(trip_id: int) -> Response | tuple[str, int, dict]:
         hold = services.hold_seats(current_user.id, trip.id, labels)
     except DomainError as error:
         if request.headers.get("HX-Request"):
-            return _panel(trip, error.status_code, error.message)
+            return _panel(trip, error.status_code, error.message, _chosen(labels))
         flash(error.message, "error")
-        return redirect(url_for("booking.trip", trip_id=trip.id), 303)
+        return redirect(url_for("booking.trip", trip_id=trip.id, seats=",".join(labels)), 303)
     if request.headers.get("HX-Request"):
         return _panel(trip, 201)
     flash(f"Seats {', '.join(hold.seat_labels)} are held for you.", "success")
@@ -84,8 +87,17 @@ def release(reference: str) -> Response | tuple[str, int, dict]:
     else:
         if request.headers.get("HX-Request"):
             return _panel(trip)
-        flash("Your seats are released.", "info")
+        flash(
+            f"Seats {', '.join(booking.seat_labels)} of {booking.reference} are released.", "info"
+        )
+    if request.form.get("back") == "bookings":
+        return redirect(url_for("tickets.my_bookings"), 303)
     return redirect(url_for("booking.trip", trip_id=trip.id), 303)
+
+
+def _chosen(labels: list[str]) -> list[str]:
+    """Seat labels worth picking again on the map: short and plain, at most a busload."""
+    return [label for label in labels if label.isalnum() and len(label) <= 4][:60]
 
 
 def _viewer_id() -> int | None:
@@ -117,7 +129,7 @@ def trip(trip_id: int) -> Response:
         decks=seat_map(trip, states, cached=config["SEAT_STATE_CACHE_SECONDS"] > 0),
         states=states,
         poll_seconds=config["SEAT_POLL_SECONDS"],
-        **hold_panel_context(trip),
+        **hold_panel_context(trip, chosen=_chosen(request.args.get("seats", "").split(","))),
     )
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"

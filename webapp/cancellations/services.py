@@ -133,6 +133,7 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
             counts["refunded"] += 1
         else:
             end_hold(booking, BookingStatus.CANCELLED, now, reason="TRIP_CANCELLED")
+            _close_open_payments(booking, now, admin_user_id)
             audit.record(
                 "booking.cancelled",
                 "booking",
@@ -143,6 +144,28 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
             counts["holds_ended"] += 1
     db.session.commit()
     return counts
+
+
+def _close_open_payments(booking: Booking, now: datetime, admin_user_id: int) -> None:
+    """An unpaid booking's pending checkouts end with it (payment rows come after the booking
+    in the lock order). Money that still arrives through one is refunded in full when verified."""
+    payments = db.session.scalars(
+        select(Payment)
+        .where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.PENDING)
+        .order_by(Payment.id)
+        .with_for_update()
+    ).all()
+    for payment in payments:
+        payment.status = PaymentStatus.CANCELLED
+        payment.failure_reason = "TRIP_CANCELLED"
+        payment.updated_at = now
+        audit.record(
+            "payment.cancelled",
+            "payment",
+            payment.id,
+            actor_user_id=admin_user_id,
+            reason="TRIP_CANCELLED",
+        )
 
 
 def _paying_payment(booking: Booking) -> Payment:

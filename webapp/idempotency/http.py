@@ -38,7 +38,12 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
-def idempotent(*, required: bool = False) -> Callable[[F], F]:
+def idempotent(
+    *, required: bool = False, while_busy: Callable[[str], Any] | None = None
+) -> Callable[[F], F]:
+    """`while_busy(key)`: what a browser form gets instead of a 409 when the same form is still
+    being processed (a double click that overlaps the first): usually a page that waits for it."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,14 +61,19 @@ def idempotent(*, required: bool = False) -> Callable[[F], F]:
                     f"The {HEADER} must be 1 to {services.MAX_KEY_LENGTH} printable characters."
                 )
             user_id = caller_id()
-            claim = services.claim_key(
-                user_id,
-                key,
-                _request_fingerprint(from_api),
-                request.method,
-                request.path,
-                clock.now(),
-            )
+            try:
+                claim = services.claim_key(
+                    user_id,
+                    key,
+                    _request_fingerprint(from_api),
+                    request.method,
+                    request.path,
+                    clock.now(),
+                )
+            except services.RequestInProgressError:
+                if while_busy is None or from_api:
+                    raise
+                return while_busy(key)
             if claim.replay is not None:
                 return replay(claim.replay)
             assert claim.key_id is not None

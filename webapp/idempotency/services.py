@@ -107,6 +107,11 @@ def claim_key(
     return Claim(key_id=existing.id)
 
 
+def stored_key(user_id: int, key: str) -> IdempotencyKey | None:
+    """The user's key row as it stands (read only): in progress, finished, or None."""
+    return _find(user_id, key)
+
+
 def complete_key(
     key_id: int,
     status: int,

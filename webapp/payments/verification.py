@@ -163,6 +163,17 @@ def _apply_success(
         amount=verified.amount,
         gateway_fee=verified.gateway_fee,
     )
+    if booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "TRIP_CANCELLED":
+        # Paid through a checkout that the trip's cancellation closed: all of it goes back.
+        refund = request_refund(payment, verified.amount, RefundReason.TRIP_CANCELLED)
+        queue_notification(
+            "refund-requested",
+            booking,
+            f"We are refunding {booking.reference}: the trip was cancelled",
+            key=f"refund-requested:{refund.id}",
+            refund=refund,
+        )
+        return
     if not _still_confirmable(booking):
         # Already paid by another attempt, or cancelled after it was: this money goes back.
         request_refund(payment, verified.amount, RefundReason.DUPLICATE_PAYMENT)

@@ -40,6 +40,22 @@ def ticket(reference: str) -> str:
     )
 
 
+@bp.get("/bookings/<reference>/cancel")
+@login_required
+def confirm_cancel(reference: str) -> Response | str:
+    """The refund cancelling would give, and the one button that cancels: nothing on one click."""
+    booking = queries.booking_for(reference, current_user)
+    try:
+        quote = quote_cancellation(booking) if booking.status == BookingStatus.CONFIRMED else None
+    except CannotCancelError:
+        quote = None
+    if quote is None:
+        return redirect(url_for("tickets.ticket", reference=booking.reference), 303)
+    return render_template(
+        "tickets/cancel.html", booking=booking, quote=quote, form_key=new_form_key()
+    )
+
+
 @bp.post("/bookings/<reference>/cancel")
 @login_required
 @limiter.limit("20 per minute", key_func=lambda: f"cancel-user:{current_user.id}")

@@ -1,13 +1,13 @@
 """Read-only queries for trip pages and the API. Availability is computed with lazy expiry."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from webapp.clock import lagos_day_bounds, to_lagos
+from webapp.clock import LAGOS, lagos_day_bounds, to_lagos
 from webapp.extensions import db
 from webapp.fleet.models import Operator, SeatLayout
 from webapp.trips.models import City, Route, Trip, TripSeat, TripStatus, seat_is_free
@@ -122,6 +122,31 @@ def search_trips(criteria: SearchCriteria, now: datetime, cutoff_minutes: int) -
         .order_by(Trip.departs_at, Trip.id)
     )
     return [_card(row, now, cutoff_minutes) for row in db.session.execute(query)]
+
+
+def lowest_fares(
+    criteria: SearchCriteria, first: date, last: date, now: datetime, cutoff_minutes: int
+) -> dict[date, tuple[int, str]]:
+    """For each Lagos day from `first` to `last`, the lowest fare of a trip on the route that is
+    on sale with a seat left (days without one are absent)."""
+    start, _ = lagos_day_bounds(first)
+    _, end = lagos_day_bounds(last)
+    query = _cards_query(now).where(
+        Route.origin_id == criteria.origin.id,
+        Route.destination_id == criteria.destination.id,
+        Trip.departs_at >= max(start, now),
+        Trip.departs_at < end,
+        Trip.status == TripStatus.SCHEDULED,
+    )
+    fares: dict[date, tuple[int, str]] = {}
+    for row in db.session.execute(query):
+        card = _card(row, now, cutoff_minutes)
+        if not card.on_sale or not card.seats_left:
+            continue
+        day = card.departs_at.astimezone(LAGOS).date()
+        if day not in fares or card.fare_amount < fares[day][0]:
+            fares[day] = (card.fare_amount, card.currency)
+    return fares
 
 
 def trip_card(trip_id: int, now: datetime, cutoff_minutes: int) -> TripCard | None:
