@@ -24,4 +24,4 @@ def admin_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-from webapp.admin import jobs, payments, trips  # noqa: E402, F401 - routes register on import
+from webapp.admin import jobs, payments, settlements, trips  # noqa: E402, F401 - routes register on import
