@@ -3,8 +3,6 @@
 Each job takes ids (never ORM objects), reloads what it needs, and is safe to run twice at once.
 This is the one place that knows which domain function a job calls; `create_app` hands these
 specs to the job machinery in `webapp.jobs`, which therefore imports no domain code.
-
-`calculate-settlements` is not here yet: it needs the ledger, which a later issue builds.
 """
 
 from typing import Any
@@ -18,6 +16,8 @@ from webapp.payments.expiry import expire_unpaid_checkouts
 from webapp.payments.reconciliation import reconcile_payments
 from webapp.payments.webhooks import process_webhook_event
 from webapp.refunds.payouts import process_refunds
+from webapp.settlements.months import previous_month
+from webapp.settlements.services import calculate_settlements
 
 
 def _expire_seats() -> dict[str, Any]:
@@ -41,6 +41,10 @@ def _process_webhook(event_id: int) -> dict[str, Any]:
     return {"outcome": process_webhook_event(event_id)}
 
 
+def _calculate_settlements(month: str | None = None) -> dict[str, Any]:
+    return calculate_settlements(month or previous_month()).as_dict()
+
+
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
@@ -61,6 +65,13 @@ JOBS: dict[str, JobSpec] = {
             "Verify pending payments, compare recent successful ones with the gateway.",
             reconcile_payments,
             interval_seconds=6 * 3600,
+            timeout_seconds=1800,
+        ),
+        JobSpec(
+            "calculate-settlements",
+            "Compute last month's operator settlements (Africa/Lagos); recomputes open ones.",
+            _calculate_settlements,
+            cron="0 1 1 * *",  # the 1st, 02:00 in Lagos (UTC+1 all year)
             timeout_seconds=1800,
         ),
         JobSpec(

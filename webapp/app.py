@@ -35,8 +35,13 @@ from webapp.health.views import bp as health_bp
 from webapp.jobs import api as _jobs_api  # noqa: F401
 from webapp.jobs import dispatch, specs
 from webapp.jobs.cli import jobs_cli
+from webapp.ledger.cli import ledger_cli
 from webapp.payments import api as _payments_api  # noqa: F401
+from webapp.payments.ledger_backfill import backfill_command
 from webapp.payments.views import bp as payments_bp
+from webapp.payments.webhooks import EVENT_HANDLERS
+from webapp.settlements.cli import settlements_cli
+from webapp.settlements.payouts import process_transfer_event
 from webapp.tickets.views import bp as tickets_bp
 from webapp.trips import api as _trips_api  # noqa: F401
 from webapp.trips.views import bp as trips_bp
@@ -73,7 +78,9 @@ def create_app(
     dispatch.init_app(app)
     seats.install_hooks()
     gateways.init_app(app)
-    for command in (jobs_cli, users_cli, seed_demo_command):
+    EVENT_HANDLERS["transfer.completed"] = process_transfer_event  # a payout's transfer
+    ledger_cli.add_command(backfill_command)
+    for command in (jobs_cli, users_cli, seed_demo_command, ledger_cli, settlements_cli):
         app.cli.add_command(command)
     security.init_app(app)
     _trust_proxies(app)

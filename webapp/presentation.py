@@ -23,6 +23,12 @@ def duration(minutes: int) -> str:
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 
 
+def masked(account_number: str | None) -> str:
+    """Payout details are never shown whole: "0123456789" → "••••••6789"."""
+    digits = (account_number or "").strip()
+    return "•" * max(0, len(digits) - 4) + digits[-4:] if digits else "(none)"
+
+
 def htmx_script() -> dict[str, str]:
     """The src and SRI hash of htmx: the pinned CDN URL, or our verified local copy."""
     if current_app.config["HTMX_SOURCE"] == "local":
@@ -37,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lagos_time, "lagos_time")
     app.add_template_filter(lagos_datetime, "lagos_datetime")
     app.add_template_filter(duration, "duration")
+    app.add_template_filter(masked, "masked")
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -40,6 +40,7 @@ def test_only_admins_see_the_jobs_page(pay_site, sandbox, shopper) -> None:
         "expire-seats",
         "process-refunds",
         "reconcile-payments",
+        "calculate-settlements",
         "cleanup-idempotency",
         "send-notifications",
     ]

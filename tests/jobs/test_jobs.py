@@ -42,6 +42,7 @@ def test_each_periodic_job_runs_from_the_endpoint_and_shows_in_health(pay_site, 
         "expire-seats",
         "process-refunds",
         "reconcile-payments",
+        "calculate-settlements",
         "cleanup-idempotency",
         "send-notifications",
     ]

@@ -80,6 +80,7 @@ from webapp.admin import (  # noqa: E402, F401 - routes register on import
     jobs,
     payments,
     refunds,
+    settlements,
     staff,
     trips,
 )

@@ -59,12 +59,13 @@ LAYOUTS = {
     },
 }
 
+# bank: (name, account name, account number, Flutterwave bank code)
 OPERATORS = [
     {
         "slug": "eko-express",
         "name": "Eko Express Lines",
         "commission_bps": 800,
-        "bank": ("Zenith Bank", "Eko Express Lines Ltd", "1012345678"),
+        "bank": ("Zenith Bank", "Eko Express Lines Ltd", "1012345678", "057"),
         "layouts": ["Coach 2+2 (52)", "Executive 2+1 (30)"],
         "boarding": {"lagos": "Jibowu Terminal, Yaba", "abuja": "Utako Park"},
     },
@@ -72,7 +73,7 @@ OPERATORS = [
         "slug": "savannah-coaches",
         "name": "Savannah Coaches",
         "commission_bps": 750,
-        "bank": ("Access Bank", "Savannah Coaches Nig. Ltd", "0698765432"),
+        "bank": ("Access Bank", "Savannah Coaches Nig. Ltd", "0698765432", "044"),
         "layouts": ["Double-decker (58)", "Coach 2+2 (52)"],
         "boarding": {"abuja": "Jabi Motor Park", "kano": "Sabon Gari Terminal"},
     },
@@ -80,7 +81,7 @@ OPERATORS = [
         "slug": "delta-motors",
         "name": "Delta Motors",
         "commission_bps": 800,
-        "bank": ("First Bank", "Delta Motors Transport Ltd", "3045612789"),
+        "bank": ("First Bank", "Delta Motors Transport Ltd", "3045612789", "011"),
         "layouts": ["Minibus 14", "Coach 2+2 (52)"],
         "boarding": {"lagos": "Ojota New Garage", "port-harcourt": "Mile 1 Park"},
     },
@@ -88,7 +89,7 @@ OPERATORS = [
         "slug": "harmattan-travels",
         "name": "Harmattan Travels",
         "commission_bps": 900,
-        "bank": ("GTBank", "Harmattan Travels Ltd", "0223344556"),
+        "bank": ("GTBank", "Harmattan Travels Ltd", "0223344556", "058"),
         "layouts": ["Executive 2+1 (30)", "Minibus 14"],
         "boarding": {"lagos": "Maza-Maza Terminal", "enugu": "Holy Ghost Park"},
     },

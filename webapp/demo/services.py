@@ -94,7 +94,7 @@ def seed_demo(days: int = 14) -> SeedReport:
 
     operators = []
     for spec in data.OPERATORS:
-        bank, account_name, account_number = spec["bank"]
+        bank, account_name, account_number, bank_code = spec["bank"]
         operator = _get_or_add(
             Operator,
             {"slug": spec["slug"]},
@@ -104,6 +104,8 @@ def seed_demo(days: int = 14) -> SeedReport:
             payout_bank_name=bank,
             payout_account_name=account_name,
             payout_account_number=account_number,
+            payout_bank_code=bank_code,
+            contact_email=f"accounts@{spec['slug']}.example.com",
         )
         operators.append((operator, spec))
     report.operators = len(operators)

@@ -25,6 +25,8 @@ class Operator(db.Model):
     payout_bank_name: Mapped[str] = mapped_column(String(80), default="")
     payout_account_name: Mapped[str] = mapped_column(String(120), default="")
     payout_account_number: Mapped[str] = mapped_column(String(20), default="")
+    payout_bank_code: Mapped[str] = mapped_column(String(10), default="")  # Flutterwave's code
+    contact_email: Mapped[str] = mapped_column(String(254), default="")  # statements go here
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     __table_args__ = (

@@ -33,6 +33,7 @@ from webapp.gateways.base import (
     GatewayUnavailableError,
     VerifiedTransaction,
 )
+from webapp.ledger import events as ledger
 from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.refunds.models import RefundReason
@@ -110,6 +111,7 @@ def apply_verified_payment(
         fail_payment(payment, "DECLINED", verified, now, actor)
     elif verified.successful and not _already_applied(payment, verified):
         _apply_success(booking, payment, verified, now, actor)
+        ledger.record_payment(payment)
     result = Settled(payment.status, booking.status, True)
     db.session.commit()
     return result

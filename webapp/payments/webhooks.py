@@ -4,6 +4,7 @@ A webhook only triggers verification: what it claims is never applied as such. S
 first means a delivery is never lost even when verification has to wait for the gateway.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,6 +17,10 @@ from webapp.gateways import payment_gateway
 from webapp.gateways.base import WebhookNotice
 from webapp.payments.models import Payment, WebhookEvent
 from webapp.payments.verification import settle_payment
+
+# Event types other features process (stored event id → outcome); registered by create_app,
+# so this package never imports theirs. `transfer.completed` belongs to settlements' payouts.
+EVENT_HANDLERS: dict[str, Callable[[int], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ def process_webhook_event(event_id: int) -> str:
     event = db.session.get(WebhookEvent, event_id)
     if event is None or event.processed_at is not None:
         return "done"
+    handler = EVENT_HANDLERS.get(event.event_type)
+    if handler is not None:  # an event another feature owns, e.g. a payout's transfer
+        return handler(event_id)
     payment_id = db.session.scalar(select(Payment.id).where(Payment.tx_ref == event.tx_ref))
     transaction_id = event.transaction_id
     if payment_id is None:

@@ -23,6 +23,7 @@ from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.gateways import payment_gateway
 from webapp.gateways.base import GatewayError, GatewayRefund, GatewayUnavailableError
+from webapp.ledger import events as ledger
 from webapp.notifications.services import queue_notification
 from webapp.refunds.models import Refund, RefundStatus
 
@@ -198,6 +199,7 @@ def _record(refund_id: int, found: GatewayRefund, now: datetime) -> str:
             gateway_refund_id=found.refund_id,
             amount=refund.amount,
         )
+        ledger.record_refund(refund)
         booking = refund.payment.booking
         queue_notification(
             "refund-completed",

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox/flutterwave")
 
-from webapp.gateways.sandbox import api, pages  # noqa: E402, F401 - routes register on import
+from webapp.gateways.sandbox import api, pages, transfers  # noqa: E402, F401 - routes register on import

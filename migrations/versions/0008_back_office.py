@@ -1,7 +1,7 @@
 """back office: operator staff bound to one operator; seats marked boarded
 
-Revision ID: 0007_back_office
-Revises: 0006_refunds_needs_review
+Revision ID: 0008_back_office
+Revises: 0007_ledger_settlements
 Create Date: 2026-12-01 22:05:00
 
 Written by hand. users gains operator_id and the role operator_staff (staff have an operator,
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0007_back_office'
-down_revision = '0006_refunds_needs_review'
+revision = '0008_back_office'
+down_revision = '0007_ledger_settlements'
 branch_labels = None
 depends_on = None
 

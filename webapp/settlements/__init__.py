@@ -1,0 +1,1 @@
+"""Monthly operator settlements (statements that roll forward) and their payouts."""
