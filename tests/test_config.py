@@ -14,6 +14,7 @@ STRONG = {
     "APP_ENV": "production",
     "SECRET_KEY": "s" * 64,
     "JOBS_SECRET": "j" * 40,
+    "TICKET_QR_KEY": "q" * 40,
     "FLUTTERWAVE_WEBHOOK_HASH": "h" * 40,
     "FLUTTERWAVE_SECRET_KEY": "FLWSECK-" + "k" * 32 + "-X",
     "FLUTTERWAVE_BASE_URL": "https://api.flutterwave.com/v3",
@@ -21,7 +22,9 @@ STRONG = {
 }
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "JOBS_SECRET", "FLUTTERWAVE_WEBHOOK_HASH"])
+@pytest.mark.parametrize(
+    "name", ["SECRET_KEY", "JOBS_SECRET", "TICKET_QR_KEY", "FLUTTERWAVE_WEBHOOK_HASH"]
+)
 @pytest.mark.parametrize("value", ["", "change-me", "short-secret"])
 def test_production_refuses_missing_placeholder_or_short_secrets(name: str, value: str) -> None:
     config = {**STRONG, name: value}
@@ -31,7 +34,9 @@ def test_production_refuses_missing_placeholder_or_short_secrets(name: str, valu
 
 
 def test_production_refuses_development_defaults() -> None:
-    with pytest.raises(ConfigError, match="SECRET_KEY, JOBS_SECRET, FLUTTERWAVE_WEBHOOK_HASH"):
+    with pytest.raises(
+        ConfigError, match="SECRET_KEY, JOBS_SECRET, TICKET_QR_KEY, FLUTTERWAVE_WEBHOOK_HASH"
+    ):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, environ={"APP_ENV": "production"})
 
 

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Values that are fine on a laptop and fatal in production.
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105
 DEV_JOBS_SECRET = "dev-jobs-secret"  # noqa: S105
+DEV_TICKET_QR_KEY = "dev-ticket-qr-key"
 DEV_WEBHOOK_HASH = "dev-webhook-hash"
 SANDBOX_SECRET_KEY = "FLWSECK_TEST-roadpass-sandbox-X"  # noqa: S105 - the built-in sandbox's key
 
@@ -83,6 +84,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": _str(env, "REDIS_URL", "redis://127.0.0.1:6379/0"),
         "JOBS_SECRET": _str(env, "JOBS_SECRET", DEV_JOBS_SECRET),
+        "TICKET_QR_KEY": _str(env, "TICKET_QR_KEY", DEV_TICKET_QR_KEY),
         "FLUTTERWAVE_WEBHOOK_HASH": _str(env, "FLUTTERWAVE_WEBHOOK_HASH", DEV_WEBHOOK_HASH),
         "FLUTTERWAVE_SECRET_KEY": _str(env, "FLUTTERWAVE_SECRET_KEY", SANDBOX_SECRET_KEY),
         "FLUTTERWAVE_BASE_URL": _str(
@@ -160,6 +162,7 @@ def check_production_settings(config: dict[str, Any]) -> None:
     unsafe = {
         "SECRET_KEY": DEV_SECRET_KEY,
         "JOBS_SECRET": DEV_JOBS_SECRET,
+        "TICKET_QR_KEY": DEV_TICKET_QR_KEY,
         "FLUTTERWAVE_WEBHOOK_HASH": DEV_WEBHOOK_HASH,
     }
     bad = [

@@ -72,9 +72,17 @@ def test_no_page_is_wider_than_a_phone(
         "/account/tokens",
     ]
     admin_pages = [
+        "/admin",
+        "/admin/bookings",
+        f"/admin/bookings/{reference}",
+        "/admin/refunds",
+        "/admin/trips",
+        "/admin/audit",
+        "/admin/staff",
         "/admin/jobs",
         "/admin/payments",
         f"/admin/trips/{trip_id}",
+        f"/admin/trips/{trip_id}/board",
         f"/admin/trips/{trip_id}/cancel",
     ]
     too_wide = {}

@@ -16,6 +16,8 @@ from webapp.extensions import db
 class Role(StrEnum):
     PASSENGER = "passenger"
     ADMIN = "admin"
+    # Staff of one bus operator: that operator's trips, manifests and boarding, nothing else.
+    OPERATOR_STAFF = "operator_staff"
 
 
 class User(UserMixin, db.Model):
@@ -27,6 +29,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.PASSENGER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     tokens: Mapped[list["ApiToken"]] = relationship(
@@ -34,13 +37,20 @@ class User(UserMixin, db.Model):
     )
 
     __table_args__ = (
-        CheckConstraint("role IN ('passenger', 'admin')", name="role_known"),
+        CheckConstraint("role IN ('passenger', 'admin', 'operator_staff')", name="role_known"),
+        CheckConstraint(
+            "(role = 'operator_staff') = (operator_id IS NOT NULL)", name="staff_have_operator"
+        ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_operator_staff(self) -> bool:
+        return self.role == Role.OPERATOR_STAFF
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -18,9 +18,11 @@ from webapp.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from webapp.audit import services as audit
 from webapp.database import begin_write, relax_durability
 from webapp.errors import AuthenticationError, NotFoundError, ValidationError, is_lock_contention
 from webapp.extensions import db
+from webapp.fleet.models import Operator
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,17 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
-def register_user(email: str, password: str, name: str, role: Role = Role.PASSENGER) -> User:
-    """Create an account. The unique index on e-mail is the last word on duplicates."""
+def register_user(
+    email: str,
+    password: str,
+    name: str,
+    role: Role = Role.PASSENGER,
+    *,
+    operator_slug: str | None = None,
+    created_by: int | None = None,
+) -> User:
+    """Create an account. The unique index on e-mail is the last word on duplicates. With
+    `operator_slug` the account is that operator's staff; `created_by` (an admin) is audited."""
     email = normalise_email(email)
     name = " ".join(name.split())
     if not name or len(name) > 120:
@@ -49,10 +60,35 @@ def register_user(email: str, password: str, name: str, role: Role = Role.PASSEN
         raise ValidationError(message, details={"name": message})
     check_password_strength(password, email)
     begin_write()
+    operator_id = None
+    if operator_slug is not None:
+        operator_id = db.session.scalar(
+            select(Operator.id).where(Operator.slug == operator_slug.strip().lower())
+        )
+        if operator_id is None:
+            message = f"No operator has the short name {operator_slug!r}."
+            raise ValidationError(message, details={"operator": message})
+        role = Role.OPERATOR_STAFF
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationError(TAKEN_EMAIL, details={"email": TAKEN_EMAIL})
-    user = User(email=email, name=name, password_hash=hash_password(password), role=role)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        operator_id=operator_id,
+    )
     db.session.add(user)
+    if created_by is not None:
+        db.session.flush()
+        audit.record(
+            "user.created",
+            "user",
+            user.id,
+            actor_user_id=created_by,
+            role=str(role),
+            operator_id=operator_id,
+        )
     try:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race

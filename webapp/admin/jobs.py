@@ -2,12 +2,14 @@
 
 import redis
 from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
 from webapp.admin import admin_required, bp
+from webapp.audit import services as audit
 from webapp.errors import NotFoundError
 from webapp.extensions import db
 from webapp.jobs import health
@@ -65,6 +67,7 @@ def run_now(job: str) -> Response:
     spec = job_specs().get(job)
     if spec is None or not spec.periodic:
         raise NotFoundError(f"No job called {job!r}.")
+    audit.record_action(current_user.id, "job.run_now", "job", 0, job=job)
     if enqueue(job, trigger="admin") is not None:
         flash(f"{job} is queued; it will show below when it has run.", "success")
     else:
@@ -83,5 +86,8 @@ def requeue(queue_name: str, job_id: str) -> Response:
     except (NoSuchJobError, redis.RedisError, OSError, ValueError) as error:
         flash(f"Could not requeue {job_id}: {error}", "error")
     else:
+        audit.record_action(
+            current_user.id, "job.requeued", "job", 0, queue=queue_name, job_id=job_id[:60]
+        )
         flash(f"Requeued {job_id}.", "success")
     return redirect(url_for("admin.jobs"), 303)

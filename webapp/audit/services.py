@@ -33,3 +33,12 @@ def record(
             "data": data,
         },
     )
+
+
+def record_action(
+    admin_user_id: int, action: str, subject_type: str, subject_id: int, **data: Any
+) -> None:
+    """Record something a person did that changes no row of its own (run a job, requeue one),
+    in its own transaction."""
+    record(action, subject_type, subject_id, actor_user_id=admin_user_id, **data)
+    db.session.commit()

@@ -76,6 +76,7 @@ class Booking(db.Model):
         Index("ix_bookings_user_id_status", "user_id", "status"),
         Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
         Index("ix_bookings_trip_id", "trip_id"),
+        Index("ix_bookings_contact_email", "contact_email"),  # staff search by e-mail
         CheckConstraint(
             "status IN ('HELD', 'PENDING_PAYMENT', 'CONFIRMED', 'EXPIRED', 'CANCELLED')",
             name="status_known",
@@ -113,12 +114,17 @@ class BookingSeat(db.Model):
     label: Mapped[str] = mapped_column(String(8))
     passenger_name: Mapped[str | None] = mapped_column(String(120))
     passenger_phone: Mapped[str | None] = mapped_column(String(20))
+    boarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    boarded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     booking: Mapped[Booking] = relationship(back_populates="seats")
 
     __table_args__ = (
         UniqueConstraint("booking_id", "trip_seat_id"),
         Index("ix_booking_seats_trip_seat_id", "trip_seat_id"),
+        Index("ix_booking_seats_passenger_phone", "passenger_phone"),  # staff search by phone
     )
 
 

@@ -2,14 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp import clock
 from webapp.audit import services as audit
+from webapp.errors import ConflictError, NotFoundError
 from webapp.extensions import db
 from webapp.jobs.dispatch import after_commit
 from webapp.notifications.services import queue_notification
-from webapp.refunds.models import Refund, RefundReason
+from webapp.refunds.models import Refund, RefundReason, RefundStatus
 
 if TYPE_CHECKING:  # payments call in here; a runtime import back would make a cycle
     from webapp.payments.models import Payment
@@ -65,3 +66,23 @@ def request_refund(
         reason=str(reason),
     )
     return refund
+
+
+def retry_refund(admin_user_id: int, refund_id: int) -> None:
+    """Send a FAILED refund again: back to REQUESTED, its attempts kept, so the refund job looks
+    it up at the gateway before asking for it again (an earlier attempt may have landed)."""
+    now = clock.now()
+    result = db.session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status == RefundStatus.FAILED)
+        .values(status=RefundStatus.REQUESTED, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        if db.session.get(Refund, refund_id) is None:
+            raise NotFoundError("We could not find that refund.")
+        raise ConflictError("Only a failed refund can be retried; this one is not failed.")
+    audit.record("refund.retried", "refund", refund_id, actor_user_id=admin_user_id)
+    after_commit("process-refunds", refund_id)
+    db.session.commit()

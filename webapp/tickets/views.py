@@ -13,7 +13,7 @@ from webapp.extensions import limiter
 from webapp.idempotency.http import idempotent, new_form_key
 from webapp.money import format_money
 from webapp.payments import queries
-from webapp.tickets.qr import qr_svg
+from webapp.tickets.qr import qr_svg, signed_code
 
 bp = Blueprint("tickets", __name__)
 
@@ -36,7 +36,7 @@ def ticket(reference: str) -> str:
         refunds=queries.booking_refunds(booking.id),
         quote=quote,
         form_key=new_form_key(),
-        qr=qr_svg(booking.reference, f"QR code of booking {booking.reference}"),
+        qr=qr_svg(signed_code(booking.reference), f"QR code of booking {booking.reference}"),
     )
 
 

@@ -1,0 +1,64 @@
+"""Who may open which back-office page, for every route under /admin (read from the URL map,
+so a new page is covered the day it is added): anonymous visitors are sent to log in,
+passengers get 404, operator staff only their operator's trip pages, admins everything."""
+
+import pytest
+from flask import Flask, url_for
+
+from tests.admin.helpers import logged_in_as
+from tests.factories import create_booked_seats, create_operator, create_trip
+
+STAFF_PAGES = {
+    "admin.trips",
+    "admin.trips_csv",
+    "admin.trip",
+    "admin.board_page",
+    "admin.manifest_csv",
+}
+
+
+def admin_get_pages(app: Flask, trip_id: int, reference: str) -> dict[str, str]:
+    values = {"trip_id": trip_id, "reference": reference, "job": "expire-seats"}
+    pages = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin") or "GET" not in rule.methods:
+            continue
+        if "settlement_id" in rule.arguments:
+            continue  # one settlement's pages: their roles are tested with the settlements
+        with app.test_request_context():
+            pages[rule.endpoint] = url_for(
+                rule.endpoint, **{arg: values[arg] for arg in rule.arguments}
+            )
+    return pages
+
+
+@pytest.mark.parametrize("who", ["anonymous", "passenger", "own staff", "other staff", "admin"])
+def test_every_admin_page_for_every_role(client, app: Flask, who: str) -> None:
+    operator = create_operator()
+    trip = create_trip(operator=operator)
+    reference = create_booked_seats(trip, ["1A"]).reference
+    pages = admin_get_pages(app, trip.id, reference)
+    assert {"admin.dashboard", "admin.bookings", "admin.audit", "admin.board_page"} <= set(pages)
+    if who == "passenger":
+        logged_in_as(client)
+    elif who == "own staff":
+        logged_in_as(client, role="operator_staff", operator_id=operator.id)
+    elif who == "other staff":
+        logged_in_as(client, role="operator_staff", operator_id=create_operator().id)
+    elif who == "admin":
+        logged_in_as(client, role="admin")
+
+    answers = {endpoint: client.get(url).status_code for endpoint, url in pages.items()}
+
+    for endpoint, status in answers.items():
+        if who == "anonymous":
+            expected = 302
+        elif who == "admin":
+            expected = 422 if endpoint == "admin.month_csv" else 200  # it needs ?month=
+        elif who == "own staff":
+            expected = 200 if endpoint in STAFF_PAGES else 404
+        elif who == "other staff":
+            expected = 200 if endpoint in {"admin.trips", "admin.trips_csv"} else 404
+        else:
+            expected = 404
+        assert status == expected, (who, endpoint, pages[endpoint], status)
