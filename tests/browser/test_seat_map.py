@@ -30,10 +30,10 @@ def coach_trip_id(app: Flask) -> int:
         return trip_id
 
 
-def log_in(page: Page, email: str) -> None:
+def log_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
+from tests.browser.test_seat_map import log_in
 from tests.factories import (
     PASSWORD,
     create_layout,
@@ -42,14 +43,6 @@ def a_month_to_settle(app: Flask) -> dict:
     return {"slug": "browser-lines", "month": month_of(clock.now()), "admins": admins}
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def test_calculate_approve_send_paid(
     browser: Browser, live_app: Flask, live_server: str, screenshots: Path
 ) -> None:
@@ -59,7 +52,7 @@ def test_calculate_approve_send_paid(
     first = browser.new_context(base_url=live_server, viewport={"width": 1100, "height": 1000})
     page = first.new_page()
 
-    log_in(page, facts["admins"][0])
+    log_in(page, facts["admins"][0], PASSWORD)
     page.get_by_role("link", name="Settlements").click()
     page.get_by_label("Month").first.fill(facts["month"])
     page.get_by_label("Operator (slug, optional)").fill(facts["slug"])
@@ -80,7 +73,7 @@ def test_calculate_approve_send_paid(
 
     second = browser.new_context(base_url=live_server, viewport={"width": 1100, "height": 1000})
     page = second.new_page()
-    log_in(page, facts["admins"][1])
+    log_in(page, facts["admins"][1], PASSWORD)
     page.goto(detail)
     page.get_by_role("button", name="Send ₦18,400.00 to Pastor Bright").click()
     expect(page.locator("#settlement-status")).to_have_text("PAYING")
