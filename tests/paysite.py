@@ -78,6 +78,12 @@ class Sandbox:
         assert response.status_code == 200, response.text
         return response.json()["happened"]
 
+    def plant(self, transaction_id: str, changes: dict) -> requests.Response:
+        """Change what the gateway reports for a transaction (a mismatch for reconciliation)."""
+        return requests.post(
+            f"{self.url}/control/transactions/{transaction_id}", json=changes, timeout=5
+        )
+
     def deliver(self) -> int:
         """Send the webhooks the sandbox has kept back (delivery is manual in tests); they have
         been answered when this returns. How many were sent."""
@@ -242,6 +248,13 @@ def settle_all(site: LiveSite, sandbox: Sandbox) -> None:
     the site queued (and those jobs queued in turn)."""
     sandbox.deliver()
     site.run_jobs()
+
+
+def transaction_of(site: LiveSite, payment: dict) -> str:
+    """The gateway's transaction id of a payment (as the API returned it)."""
+    return site.sql(
+        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
+    )[0][0]
 
 
 def events_for(site: LiveSite, tx_ref: str, *, processed: bool = False) -> int:

@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-import requests
 from bs4 import BeautifulSoup
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from tests.factories import create_user
-from tests.paysite import finish_checkout, paid_booking, plain_refund
+from tests.paysite import finish_checkout, paid_booking, plain_refund, transaction_of
 from webapp.jobs.queues import redis_connection
 from webapp.jobs.runner import run_job
 
@@ -92,12 +91,8 @@ def test_payments_needing_a_look_are_listed_for_admins(
 ) -> None:
     # A mismatch planted at the gateway and found by reconciliation.
     _, _, paid = paid_booking(pay_site, shopper, trip_id, ["6A"])
-    transaction_id = pay_site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=paid["paymentId"]
-    )[0][0]
-    requests.post(
-        f"{sandbox.url}/control/transactions/{transaction_id}", json={"amount": "1.00"}, timeout=5
-    )
+    transaction_id = transaction_of(pay_site, paid)
+    sandbox.plant(transaction_id, {"amount": "1.00"})
     pay_site.prepare(lambda: run_job("reconcile-payments", trigger="test"))
     # A refund the gateway refuses: more than was paid.
     refund_id = plain_refund(pay_site, paid["paymentId"], paid["amount"] * 2)

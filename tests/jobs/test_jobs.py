@@ -10,6 +10,7 @@ from tests.paysite import (
     paid_booking,
     settle_all,
     status_of,
+    transaction_of,
     twice_at_once,
 )
 from webapp import clock
@@ -126,12 +127,8 @@ def test_reconciliation_finds_an_amount_mismatch_planted_at_the_gateway(
     pay_site, sandbox, shopper, trip_id
 ) -> None:
     _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["2A"])
-    transaction_id = pay_site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
-    )[0][0]
-    planted = requests.post(
-        f"{sandbox.url}/control/transactions/{transaction_id}", json={"amount": "100.00"}, timeout=5
-    )
+    transaction_id = transaction_of(pay_site, payment)
+    planted = sandbox.plant(transaction_id, {"amount": "100.00"})
     assert planted.status_code == 200
 
     for _ in range(2):  # a second run finds it again and stores nothing new
@@ -188,12 +185,8 @@ def test_reconciliation_twice_at_once_stores_a_mismatch_once(
     pay_site, sandbox, shopper, trip_id
 ) -> None:
     _, _, payment = paid_booking(pay_site, shopper, trip_id, ["4C"])
-    transaction_id = pay_site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
-    )[0][0]
-    requests.post(
-        f"{sandbox.url}/control/transactions/{transaction_id}", json={"status": "failed"}, timeout=5
-    )
+    transaction_id = transaction_of(pay_site, payment)
+    sandbox.plant(transaction_id, {"status": "failed"})
 
     twice_at_once(pay_site, "reconcile-payments")
 

@@ -11,7 +11,7 @@ import redis
 from rq import Queue
 
 from tests.apps import redis_url_for
-from tests.paysite import gateway_refunds, paid_booking, plain_refund, twice_at_once
+from tests.paysite import gateway_refunds, paid_booking, plain_refund, transaction_of, twice_at_once
 from webapp.jobs.runner import run_job
 from webapp.refunds.models import RefundStatus
 
@@ -22,9 +22,7 @@ def test_refunds_run_twice_at_once_pay_once(pay_site, sandbox, shopper, trip_id)
 
     twice_at_once(pay_site, "process-refunds", refund_id)
 
-    transaction_id = pay_site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
-    )[0][0]
+    transaction_id = transaction_of(pay_site, payment)
     assert [r["amount_refunded"] for r in gateway_refunds(sandbox, transaction_id)] == [7000]
     assert pay_site.sql("SELECT status, attempts FROM refunds WHERE id = :r", r=refund_id) == [
         ("COMPLETED", 1)
@@ -40,9 +38,7 @@ def test_a_worker_killed_mid_refund_never_refunds_twice(
     pay_site, sandbox, shopper, trip_id, travel, project_root
 ) -> None:
     _, _booking, payment = paid_booking(pay_site, shopper, trip_id, ["3A"])
-    transaction_id = pay_site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
-    )[0][0]
+    transaction_id = transaction_of(pay_site, payment)
     refund_id = plain_refund(pay_site, payment["paymentId"], 500_000)
     sandbox.faults(refund_latency_ms=20_000)  # the refund is made, the answer is slow
     # A real forking RQ worker, in its own process group, on a Redis database of its own so

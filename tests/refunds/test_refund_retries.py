@@ -7,18 +7,12 @@ from datetime import timedelta
 import requests
 
 from tests.admin.test_admin_jobs import admin_of, page_of
-from tests.paysite import gateway_refunds, paid_booking, plain_refund
+from tests.paysite import gateway_refunds, paid_booking, plain_refund, transaction_of
 from webapp.config import SANDBOX_SECRET_KEY
 from webapp.jobs.runner import run_job
 from webapp.refunds.models import RefundReason, RefundStatus
 
 LATER = timedelta(minutes=30)  # past every lease and backoff of the first attempts
-
-
-def transaction_of(site, payment: dict) -> str:
-    return site.sql(
-        "SELECT gateway_transaction_id FROM payments WHERE id = :p", p=payment["paymentId"]
-    )[0][0]
 
 
 def paid_with_refund(site, shopper, trip_id: int, seat: str, amount: int) -> tuple:
