@@ -73,6 +73,7 @@ def test_no_page_is_wider_than_a_phone(
     ]
     admin_pages = [
         "/admin",
+        "/admin/settlements",
         "/admin/bookings",
         f"/admin/bookings/{reference}",
         "/admin/refunds",
