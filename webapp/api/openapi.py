@@ -201,6 +201,8 @@ def _operation(
             "content": {"application/json": content},
         }
     spec["responses"] = _responses(rule, operation)
+    for status, links in operation.links.items():
+        spec["responses"][str(status)]["links"] = links
     return spec
 
 
@@ -215,8 +217,8 @@ def _path_parameters(rule: Rule, operation: Operation) -> list[dict[str, Any]]:
     for name, converter in rule._converters.items():  # werkzeug's map of the rule's arguments
         if isinstance(converter, IntegerConverter):
             schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
-        else:
-            schema = {"type": "string", "minLength": 1, "maxLength": 100}
+        else:  # a converter of our own says what it takes
+            schema = getattr(converter, "schema", {"type": "string", "minLength": 1})
         parameter = {"name": _camel(name), "in": "path", "required": True, "schema": schema}
         if name in operation.path_examples:
             parameter["example"] = operation.path_examples[name]
@@ -278,7 +280,7 @@ def _header_parameters(operation: Operation) -> list[dict[str, Any]]:
                 "required": False,
                 "description": "The `ETag` of the last answer: 304 with no body while nothing "
                 "has changed.",
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string"},
             }
         )
     return headers

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 from webapp.api.schemas import ApiModel
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +46,7 @@ class Operation:
     responses: dict[int, Answer]
     description: str = ""
     auth: Auth = Auth.BEARER
-    body: type[ApiModel] | None = None
+    body: type[BaseModel] | None = None
     body_required: bool = True
     body_example: dict[str, Any] | None = None
     query: type[ApiModel] | None = None
@@ -54,6 +56,20 @@ class Operation:
     etag: bool = False
     rate_limited: bool = False
     path_examples: dict[str, Any] = field(default_factory=dict)
+    # OpenAPI links from a success answer to the operations it enables, by status code.
+    links: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: `parameters` name the next operation's path parameters (or
+    `requestBody`) and the runtime expressions that fill them."""
+    body = parameters.pop("requestBody", None)
+    spec: dict[str, Any] = {"operationId": operation_id, "description": description}
+    if parameters:
+        spec["parameters"] = parameters
+    if body is not None:
+        spec["requestBody"] = body
+    return spec
 
 
 def api_operation(**promises: Any) -> Callable[[F], F]:

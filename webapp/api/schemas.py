@@ -26,12 +26,13 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from webapp.api import MAX_PATH_ID
 from webapp.errors import ValidationError
 
 M = TypeVar("M", bound="ApiModel")
 
 # Ids are PostgreSQL `integer` columns: anything outside is refused here, not by a failed cast.
-MAX_ROW_ID = 2**31 - 1
+MAX_ROW_ID = MAX_PATH_ID
 MAX_KOBO = 2**63 - 1  # amounts are `bigint` kobo
 # A schema key the document replaces with `maxItems` read from the app's configuration.
 CONFIGURED_MAX_ITEMS = "x-configured-max-items"

@@ -5,7 +5,7 @@ from flask import Response, current_app, request
 from webapp import clock
 from webapp.api import bp
 from webapp.api.auth import api_user, token_required
-from webapp.api.operations import Answer, Idempotency, api_operation
+from webapp.api.operations import Answer, Idempotency, api_operation, link
 from webapp.api.schemas import parse_body, parse_query, respond
 from webapp.booking import queries, services
 from webapp.booking.schemas import (
@@ -42,6 +42,18 @@ def _states(trip_id: int, max_age: float = 0) -> queries.SeatStates:
     "304 with no body.",
     tag="Seats and holds",
     responses={200: Answer(SeatMap, "every seat and whether it is free")},
+    links={
+        200: {
+            "HoldFirstSeat": link(
+                "reserve",
+                "hold the first seat of the map",
+                requestBody={
+                    "tripId": "$response.body#/tripId",
+                    "seatNumbers": ["$response.body#/seats/0/number"],
+                },
+            )
+        }
+    },
     errors={404: TRIP_NOT_FOUND},
     etag=True,
     path_examples={"trip_id": 42},
@@ -86,6 +98,34 @@ def available_seats() -> tuple[Response, int]:
     body=ReserveRequest,
     body_example={"tripId": 42, "seatNumbers": ["3A", "3B"]},
     responses={201: Answer(Hold, "the seats are held for the caller")},
+    links={
+        201: {
+            "PayForHold": link(
+                "create_payment",
+                "pay for these seats",
+                requestBody={
+                    "bookingId": "$response.body#/bookingId",
+                    "email": "ada@example.com",
+                    "passengers": [
+                        {
+                            "seatNumber": "$response.body#/seatNumbers/0",
+                            "name": "Ada Obi",
+                            "phone": "08031234567",
+                        }
+                    ],
+                },
+            ),
+            "ReleaseHold": link(
+                "release_hold", "let the seats go", bookingId="$response.body#/bookingId"
+            ),
+            "QuoteCancellation": link(
+                "cancellation_quote",
+                "what cancelling would refund",
+                bookingId="$response.body#/bookingId",
+            ),
+            "Cancel": link("cancel", "cancel the booking", bookingId="$response.body#/bookingId"),
+        }
+    },
     errors={
         404: TRIP_NOT_FOUND,
         409: "a seat is taken (`SEATS_UNAVAILABLE`, `details.seatNumbers`), sales have "

@@ -21,7 +21,11 @@ NOT_FOUND = "no such booking of the caller's"
     description="The booking's own refund policy applied to the time left before departure.",
     tag="Cancellations",
     responses={200: Answer(Quote, "the refund a cancellation now would make")},
-    errors={404: NOT_FOUND},
+    errors={
+        404: NOT_FOUND,
+        409: "the booking cannot be cancelled (`CANNOT_CANCEL`): not paid yet, "
+        "already cancelled, or departed",
+    },
     path_examples={"booking_id": 7},
 )
 @token_required

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, current_app, request
+from werkzeug.routing import BaseConverter
 
 from webapp.api import bp
 from webapp.api.operations import Answer, Auth, api_operation
@@ -22,6 +23,18 @@ from webapp.jobs.specs import job_specs, periodic_specs
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class JobNameConverter(BaseConverter):
+    """A job's name in `/api/jobs/<job>`: never `health`, the health report's own path (so
+    `POST /api/jobs/health` is a 405 and OPTIONS there allows only GET)."""
+
+    regex = r"(?!health$)[A-Za-z0-9_.-]{1,64}"
+    schema = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,64}$", "not": {"const": "health"}}
+
+
+# Registered before the rule below is added to the app's URL map (deferred in this order).
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("job", JobNameConverter))
+
+
 def jobs_secret_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -34,7 +47,7 @@ def jobs_secret_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@bp.post("/jobs/<job>")
+@bp.post("/jobs/<job:job>")
 @api_operation(
     summary="Run a periodic job now",
     description="Queues the job (202); when Redis is down it runs in this request (200).",
@@ -46,7 +59,10 @@ def jobs_secret_required(view: F) -> F:
         202: Answer(JobQueued, "queued for a worker"),
         200: Answer(JobRan, "Redis is down: the job ran here"),
     },
-    errors={404: "no periodic job of that name (`details.jobs` lists them)"},
+    errors={
+        404: "no periodic job of that name (`details.jobs` lists them)",
+        405: "`health` is the report's own path, where only GET is allowed",
+    },
     path_examples={"job": "expire-seats"},
 )
 @limiter.exempt

@@ -6,7 +6,7 @@ from flask import Response, request, url_for
 
 from webapp.api import bp
 from webapp.api.auth import api_user, token_required
-from webapp.api.operations import Answer, Auth, Idempotency, api_operation
+from webapp.api.operations import Answer, Auth, Idempotency, api_operation, link
 from webapp.api.schemas import parse_body, respond
 from webapp.errors import AuthenticationError, DomainError, ValidationError
 from webapp.extensions import limiter
@@ -74,6 +74,13 @@ def _payment_state(payment: Payment) -> PaymentState:
         "passengers": [{"seatNumber": "3A", "name": "Ada Obi", "phone": "0803 123 4567"}],
     },
     responses={201: Answer(PaymentStarted, "the payment is open at the gateway")},
+    links={
+        201: {
+            "PollPayment": link(
+                "get_payment", "follow the payment", paymentId="$response.body#/paymentId"
+            )
+        }
+    },
     errors={
         400: "no `Idempotency-Key` (`IDEMPOTENCY_KEY_REQUIRED`)",
         404: "no such booking of the caller's",

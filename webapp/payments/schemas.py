@@ -1,8 +1,8 @@
 """Requests and answers of the payment endpoints and the webhook (SPEC §10)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, RootModel
 
 from webapp.api.schemas import ApiModel, AtMostSetting, Kobo, RowId, enum_names, text
 from webapp.booking.models import BookingStatus
@@ -60,14 +60,26 @@ class PaymentState(ApiModel):
     refunds: list[RefundSummary]
 
 
-class FlutterwaveWebhook(ApiModel):
-    """Flutterwave's `charge.completed` (or its flat legacy form). The gateway module reads it
-    from the raw body after checking the signature; this model only describes it."""
+class ChargeEvent(ApiModel):
+    """Flutterwave's `charge.completed` webhook: the transaction is in `data`."""
 
     model_config = ConfigDict(extra="allow")
 
     event: str | None = Field(None, examples=["charge.completed"])
-    data: dict | None = Field(None, examples=[{"id": 4975363, "tx_ref": "RP-7KQ2M9XA-1"}])
+    data: dict[str, Any] = Field(examples=[{"id": 4975363, "tx_ref": "RP-7KQ2M9XA-1"}])
+
+
+class LegacyChargeEvent(ApiModel):
+    """The flat form older Flutterwave accounts send: `txRef`, `flwRef`, `event.type`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    txRef: Any = Field(examples=["RP-7KQ2M9XA-1"])
+
+
+class FlutterwaveWebhook(RootModel[ChargeEvent | LegacyChargeEvent]):
+    """What Flutterwave posts. The gateway module reads it from the raw body after checking
+    the signature; this model describes it for the document."""
 
 
 class WebhookReceived(ApiModel):

@@ -5,7 +5,7 @@ from flask import Response, current_app
 from webapp import clock
 from webapp.api import bp
 from webapp.api.auth import token_required
-from webapp.api.operations import Answer, api_operation
+from webapp.api.operations import Answer, api_operation, link
 from webapp.api.schemas import parse_query, respond
 from webapp.trips import queries
 from webapp.trips.schemas import TripList, TripSearchQuery, TripSummary
@@ -20,6 +20,18 @@ from webapp.trips.search import parse_search
     tag="Trips",
     query=TripSearchQuery,
     responses={200: Answer(TripList, "the day's trips (possibly none)")},
+    links={
+        200: {
+            "SeatMap": link(
+                "trip_seats", "the first trip's seats", tripId="$response.body#/trips/0/tripId"
+            ),
+            "Hold": link(
+                "reserve",
+                "hold a seat on the first trip",
+                requestBody={"tripId": "$response.body#/trips/0/tripId", "seatNumbers": ["1A"]},
+            ),
+        }
+    },
 )
 @token_required
 def list_trips() -> tuple[Response, int]:

@@ -26,7 +26,7 @@ class TripSearchQuery(ApiModel):
             "today when left out",
         )
         | None
-    ) = Field(None, examples=["2026-12-24"])
+    ) = None
 
 
 class TripSummary(ApiModel):
