@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import create_layout, create_trip
 from tests.live import LiveSite, live_site
 from webapp import clock
 
@@ -44,8 +45,13 @@ def site(tmp_path: Path, redis_client: object) -> LiveSite:
 def test_the_api_keeps_its_published_contract(site: LiveSite, tmp_path: Path) -> None:
     headers = site.passengers(1)[0]
     soon = clock.now() + timedelta(hours=1)
-    for departs_at in (soon, soon, soon + timedelta(days=2)):
-        site.trip(departs_at=departs_at)  # Lagos to Abuja: the document's example search
+    for departs_at in (soon, soon + timedelta(days=2)):
+        # Lagos to Abuja, the document's example search, on a coach of 40 seats.
+        site.prepare(
+            lambda at=departs_at: (
+                create_trip(departs_at=at, layout=create_layout([["SS.SS"] * 10])).id
+            )
+        )
     command = [
         sys.executable,
         "-m",

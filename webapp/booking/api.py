@@ -79,6 +79,18 @@ def trip_seats(trip_id: int) -> Response:
     tag="Seats and holds",
     query=AvailableSeatsQuery,
     responses={200: Answer(AvailableSeats, "the seat numbers free right now")},
+    links={
+        200: {
+            "HoldFirstFreeSeat": link(
+                "reserve",
+                "hold the first free seat",
+                requestBody={
+                    "tripId": "$response.body#/tripId",
+                    "seatNumbers": ["$response.body#/seatNumbers/0"],
+                },
+            )
+        }
+    },
     errors={404: TRIP_NOT_FOUND},
 )
 @token_required

@@ -47,8 +47,9 @@ def cancellation_quote(booking_id: int) -> tuple[Response, int]:
 @bp.post("/bookings/<int:booking_id>/cancel")
 @api_operation(
     summary="Cancel a booking",
-    description="A held booking is released; a paid one is cancelled and refunded by the "
-    "booking's policy (the service fee is kept). Send no body, or `expectedRefund`.",
+    description="A paid booking is cancelled and refunded by the booking's policy (the "
+    "service fee is kept); a hold is let go with `DELETE /api/bookings/{bookingId}/hold`. "
+    "Send no body, or `expectedRefund` from the quote.",
     tag="Cancellations",
     body=CancelRequest,
     body_required=False,
@@ -56,8 +57,8 @@ def cancellation_quote(booking_id: int) -> tuple[Response, int]:
     responses={200: Answer(Cancellation, "the booking is cancelled")},
     errors={
         404: NOT_FOUND,
-        409: "not cancellable (already cancelled, departed), or the refund is no longer "
-        "`expectedRefund` (`details.refundAmount` has the new one)",
+        409: "not cancellable (`CANNOT_CANCEL`: not paid, already cancelled, departed), or the "
+        "refund is no longer `expectedRefund` (`details.refundAmount` has the new one)",
     },
     idempotency=Idempotency.OPTIONAL,
     path_examples={"booking_id": 7},

@@ -22,6 +22,11 @@ from webapp.trips.search import parse_search
     responses={200: Answer(TripList, "the day's trips (possibly none)")},
     links={
         200: {
+            "FreeSeats": link(
+                "available_seats",
+                "the first trip's free seats",
+                tripId="$response.body#/trips/0/tripId",
+            ),
             "SeatMap": link(
                 "trip_seats", "the first trip's seats", tripId="$response.body#/trips/0/tripId"
             ),
