@@ -85,7 +85,8 @@ def _payment_state(payment: Payment) -> PaymentState:
         400: "no `Idempotency-Key` (`IDEMPOTENCY_KEY_REQUIRED`)",
         404: "no such booking of the caller's",
         409: "the hold has ended or is already paid",
-        502: "the gateway could not open the payment (`GATEWAY_ERROR`); nothing was charged",
+        502: "the gateway did not answer or refused (`GATEWAY_UNAVAILABLE`, "
+        "`GATEWAY_REJECTED`); nothing was charged",
     },
     idempotency=Idempotency.REQUIRED,
     rate_limited=True,
