@@ -230,3 +230,33 @@ def test_unknown_keys_are_ignored_but_must_still_be_json(
     response = post_json(client, "/api/bookings/reserve", body, headers)
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/trips/2147483648/seats",
+        "/api/payments/9223372036854775808",
+        "/api/bookings/2147483648/cancel",
+        f"/api/bookings/{10**40}/cancel",
+    ],
+)
+def test_an_id_past_the_column_range_in_a_path_is_404(
+    client: FlaskClient, headers: dict, url: str
+) -> None:
+    """Found by schemathesis: PostgreSQL refused the cast and the error escaped as a 500."""
+    assert_api_error(client.get(url, headers=headers), 404, "NOT_FOUND")
+    hold = client.delete("/api/bookings/2147483648/hold", headers=headers)
+    assert_api_error(hold, 404, "NOT_FOUND")
+
+
+def test_the_jobs_health_path_is_not_a_job_name(client: FlaskClient) -> None:
+    """Found by schemathesis: /api/jobs/<job> also matched `health`, so OPTIONS there allowed
+    POST, which the document (rightly) does not list."""
+    secret = {"X-Jobs-Secret": client.application.config["JOBS_SECRET"]}
+
+    options = client.options("/api/jobs/health", headers=secret)
+    post = client.post("/api/jobs/health", headers=secret)
+
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert_api_error(post, 405, "METHOD_NOT_ALLOWED")

@@ -6,9 +6,9 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from webapp.api.openapi import IGNORED_METHODS, api_rules, document, path_of
-from webapp.booking.schemas import ReserveRequest
+from webapp.booking.schemas import Hold, ReserveRequest
 from webapp.cancellations.schemas import CancelRequest
-from webapp.payments.schemas import PaymentRequest
+from webapp.payments.schemas import PaymentRequest, PaymentStarted
 
 
 def served_document(client: FlaskClient) -> dict:
@@ -80,6 +80,16 @@ def test_limits_come_from_the_settings(app: Flask) -> None:
     assert schemas["ReserveRequest"]["properties"]["seatNumbers"]["maxItems"] == 4
     assert schemas["PaymentRequest"]["properties"]["passengers"]["maxItems"] == 4
     assert "x-configured-max-items" not in str(schemas)
+
+
+def test_the_answer_examples_are_valid_answers(client: FlaskClient) -> None:
+    paths = served_document(client)["paths"]
+    answers = {
+        Hold: paths["/api/bookings/reserve"]["post"]["responses"]["201"],
+        PaymentStarted: paths["/api/payments"]["post"]["responses"]["201"],
+    }
+    for model, answer in answers.items():
+        model.model_validate(answer["content"]["application/json"]["example"])
 
 
 def test_the_request_examples_are_valid_requests(client: FlaskClient) -> None:

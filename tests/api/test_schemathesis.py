@@ -75,8 +75,6 @@ def test_the_api_keeps_its_published_contract(site: LiveSite, tmp_path: Path) ->
         "examples,coverage,fuzzing,stateful",
         "--max-examples",
         MAX_EXAMPLES,
-        "--seed",
-        "20261202",
         "--generation-deterministic",
         "--workers",
         "1",

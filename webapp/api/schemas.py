@@ -111,6 +111,19 @@ def enum_names(enum: type[StrEnum]) -> Any:
 class ErrorBody(ApiModel):
     """Every refusal under `/api`, whatever its status."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": "Sorry, seat 3B was just taken. Please choose again.",
+                    "code": "SEATS_UNAVAILABLE",
+                    "statusCode": 409,
+                    "details": {"seatNumbers": ["3B"]},
+                }
+            ]
+        }
+    )
+
     error: str = Field(description="a sentence safe to show to the passenger")
     code: str = Field(description="stable, for programs: VALIDATION_ERROR, NOT_FOUND, ...")
     statusCode: int = Field(description="the HTTP status again")

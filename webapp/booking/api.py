@@ -109,7 +109,23 @@ def available_seats() -> tuple[Response, int]:
     tag="Seats and holds",
     body=ReserveRequest,
     body_example={"tripId": 42, "seatNumbers": ["3A", "3B"]},
-    responses={201: Answer(Hold, "the seats are held for the caller")},
+    responses={
+        201: Answer(
+            Hold,
+            "the seats are held for the caller",
+            example={
+                "bookingId": 7,
+                "reference": "RP-7KQ2M9XA",
+                "status": "HELD",
+                "seatNumbers": ["3A", "3B"],
+                "expiresAt": "2026-12-24T07:15:00+01:00",
+                "fareSubtotal": 3000000,
+                "serviceFee": 50000,
+                "totalAmount": 3050000,
+                "currency": "NGN",
+            },
+        )
+    },
     links={
         201: {
             "PayForHold": link(

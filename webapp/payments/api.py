@@ -73,7 +73,20 @@ def _payment_state(payment: Payment) -> PaymentState:
         "email": "ada@example.com",
         "passengers": [{"seatNumber": "3A", "name": "Ada Obi", "phone": "0803 123 4567"}],
     },
-    responses={201: Answer(PaymentStarted, "the payment is open at the gateway")},
+    responses={
+        201: Answer(
+            PaymentStarted,
+            "the payment is open at the gateway",
+            example={
+                "paymentId": 1,
+                "txRef": "RP-7KQ2M9XA-1",
+                "status": "PENDING",
+                "amount": 3050000,
+                "currency": "NGN",
+                "checkoutUrl": "https://checkout.flutterwave.com/v3/hosted/pay/4f2a9c",
+            },
+        )
+    },
     links={
         201: {
             "PollPayment": link(
