@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import BaseConverter, IntegerConverter, Rule, ValidationError
 
 from webapp.api import bp
 from webapp.api.operations import Answer, Auth, Idempotency, Operation, api_operation, operation_of
@@ -215,15 +215,29 @@ def _security(auth: Auth) -> list[dict[str, list]]:
 def _path_parameters(rule: Rule, operation: Operation) -> list[dict[str, Any]]:
     parameters = []
     for name, converter in rule._converters.items():  # werkzeug's map of the rule's arguments
-        if isinstance(converter, IntegerConverter):
-            schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
-        else:  # a converter of our own says what it takes
-            schema = getattr(converter, "schema", {"type": "string", "minLength": 1})
-        parameter = {"name": _camel(name), "in": "path", "required": True, "schema": schema}
+        schema: dict[str, Any] | None = getattr(converter, "schema", None)  # ours say it
+        if schema is None and _gives_integers(converter):
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+        parameter = {
+            "name": _camel(name),
+            "in": "path",
+            "required": True,
+            "schema": schema or {"type": "string", "minLength": 1},
+        }
         if name in operation.path_examples:
             parameter["example"] = operation.path_examples[name]
         parameters.append(parameter)
     return parameters
+
+
+def _gives_integers(converter: BaseConverter) -> bool:
+    """`<int:...>`, or any converter that turns digits into an int (a row id)."""
+    if isinstance(converter, IntegerConverter):
+        return True
+    try:
+        return isinstance(converter.to_python("1"), int)
+    except (ValueError, TypeError, ValidationError):
+        return False
 
 
 def _query_parameters(operation: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
