@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from werkzeug.routing import BaseConverter, IntegerConverter, Rule, ValidationError
 
@@ -83,7 +83,7 @@ IDEMPOTENCY_TEXT = (
 class OpenApiDocument(ApiModel):
     """This document."""
 
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
 
     openapi: str
     info: dict[str, Any]
