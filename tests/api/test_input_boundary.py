@@ -70,12 +70,12 @@ def test_a_booking_id_out_of_range_in_a_payment_is_422(
 @pytest.mark.parametrize(
     ("raw", "field"),
     [
-        ('"\\u0000"', "seatNumbers.0"),
-        ('"1A\\u0000"', "seatNumbers.0"),
-        ('"\\ud800"', "seatNumbers.0"),
-        ('"1A\\udfff"', "seatNumbers.0"),
-        ("12", "seatNumbers.0"),
-        ("null", "seatNumbers.0"),
+        ('"\\u0000"', "seatNumbers[0]"),
+        ('"1A\\u0000"', "seatNumbers[0]"),
+        ('"\\ud800"', "seatNumbers[0]"),
+        ('"1A\\udfff"', "seatNumbers[0]"),
+        ("12", "seatNumbers[0]"),
+        ("null", "seatNumbers[0]"),
     ],
 )
 def test_seat_numbers_that_are_not_clean_text_are_422(
@@ -91,10 +91,10 @@ def test_seat_numbers_that_are_not_clean_text_are_422(
 @pytest.mark.parametrize(
     ("passenger", "field"),
     [
-        ({"name": "Ada\u0000Obi"}, "passengers.0.name"),
-        ({"phone": "0803\u00001234567"}, "passengers.0.phone"),
-        ({"name": 12}, "passengers.0.name"),
-        ({"seatNumber": ["1A"]}, "passengers.0.seatNumber"),
+        ({"name": "Ada\u0000Obi"}, "passengers[0].name"),
+        ({"phone": "0803\u00001234567"}, "passengers[0].phone"),
+        ({"name": 12}, "passengers[0].name"),
+        ({"seatNumber": ["1A"]}, "passengers[0].seatNumber"),
     ],
 )
 def test_passenger_fields_that_are_not_clean_text_are_422(

@@ -128,13 +128,17 @@ class ErrorBody(ApiModel):
     code: str = Field(description="stable, for programs: VALIDATION_ERROR, NOT_FOUND, ...")
     statusCode: int = Field(description="the HTTP status again")
     details: dict[str, Any] = Field(
-        description="per field (`tripId`, `passengers.0.phone`) what is wrong, or facts such "
+        description="per field (`tripId`, `passengers[0].phone`) what is wrong, or facts such "
         "as the seats that were taken"
     )
 
 
 def _field_name(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "body"
+    """`("passengers", 0, "phone")` as `passengers[0].phone`."""
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else part
+    return name or "body"
 
 
 def refusal_from(error: PydanticValidationError, what: str) -> ValidationError:
