@@ -87,7 +87,11 @@ def test_the_api_keeps_its_published_contract(site: LiveSite, tmp_path: Path) ->
         str(tmp_path / "report"),
     ]
     env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1"}
-    run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    run = (
+        subprocess.run(  # in tmp_path: schemathesis keeps its crash cache in the folder it runs in
+            command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False
+        )
+    )
 
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-4000:]
     [report] = (tmp_path / "report").glob("json-*.json")
