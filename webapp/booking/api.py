@@ -35,6 +35,20 @@ def _states(trip_id: int, max_age: float = 0) -> queries.SeatStates:
     return states
 
 
+def _hold_answer(hold: services.HoldReceipt) -> Hold:
+    return Hold(
+        bookingId=hold.booking_id,
+        reference=hold.reference,
+        status=hold.status,
+        seatNumbers=list(hold.seat_labels),
+        expiresAt=to_lagos(hold.hold_expires_at).isoformat(),
+        fareSubtotal=hold.fare_subtotal,
+        serviceFee=hold.service_fee,
+        totalAmount=hold.total_amount,
+        currency=hold.currency,
+    )
+
+
 @bp.get("/trips/<int:trip_id>/seats")
 @api_operation(
     summary="The seat map of a trip",
@@ -168,18 +182,7 @@ def available_seats() -> tuple[Response, int]:
 def reserve() -> tuple[Response, int]:
     wanted = parse_body(ReserveRequest, '{"tripId": 12, "seatNumbers": ["1A"]}')
     hold = services.hold_seats(api_user().id, wanted.tripId, wanted.seatNumbers)
-    answer = Hold(
-        bookingId=hold.booking_id,
-        reference=hold.reference,
-        status=hold.status,
-        seatNumbers=list(hold.seat_labels),
-        expiresAt=to_lagos(hold.hold_expires_at).isoformat(),
-        fareSubtotal=hold.fare_subtotal,
-        serviceFee=hold.service_fee,
-        totalAmount=hold.total_amount,
-        currency=hold.currency,
-    )
-    return respond(answer, 201)
+    return respond(_hold_answer(hold), 201)
 
 
 @bp.delete("/bookings/<int:booking_id>/hold")
