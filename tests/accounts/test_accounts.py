@@ -19,6 +19,7 @@ def register(client: FlaskClient, **overrides: str):
     data = {
         "name": "Chiamaka Eze",
         "email": "chiamaka@example.com",
+        "phone": "0803 123 4567",
         "password": "a long bus ride home",
         "confirm": "a long bus ride home",
     }

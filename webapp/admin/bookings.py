@@ -25,8 +25,8 @@ from webapp.booking.models import Booking, BookingSeat, BookingStatus, hold_is_l
 from webapp.errors import NotFoundError
 from webapp.extensions import db
 from webapp.notifications.models import Notification
-from webapp.payments.details import normalise_phone
 from webapp.payments.models import Payment
+from webapp.phones import normalise_phone
 from webapp.presentation import lagos_datetime
 from webapp.refunds.models import Refund
 from webapp.trips.models import Route, Trip
