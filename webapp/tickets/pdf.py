@@ -10,6 +10,7 @@ import io
 
 import segno
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -62,6 +63,9 @@ def ticket_pdf(booking: Booking) -> bytes:
     trip = booking.trip
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
+    cell = ParagraphStyle("cell", parent=styles["BodyText"], fontSize=10, leading=12)
+    row = ParagraphStyle("row", parent=cell, fontSize=9, leading=11)
+    title = ParagraphStyle("reference", parent=styles["Title"], alignment=TA_LEFT)
     out = io.BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -75,7 +79,7 @@ def ticket_pdf(booking: Booking) -> bytes:
     )
     heading = [
         Paragraph("Roadpass ticket", styles["Normal"]),
-        Paragraph(booking.reference, styles["Title"]),
+        Paragraph(booking.reference, title),
         Paragraph("Confirmed: show this at boarding", styles["Normal"]),
     ]
     head = Table([[heading, _qr_image(booking.reference)]], colWidths=[None, QR_SIZE + 4 * mm])
@@ -85,7 +89,7 @@ def ticket_pdf(booking: Booking) -> bytes:
             ["Trip", f"{trip.route.origin.name} to {trip.route.destination.name}"],
             ["Departs", f"{lagos_datetime(trip.departs_at)} (Lagos time)"],
             ["Operator", trip.operator.name],
-            ["Boarding point", Paragraph(trip.boarding_point, small)],
+            ["Boarding point", Paragraph(trip.boarding_point, cell)],
             ["Seats", ", ".join(booking.seat_labels)],
             ["Paid", pdf_money(booking.total_amount, booking.currency)],
         ],
@@ -95,7 +99,7 @@ def ticket_pdf(booking: Booking) -> bytes:
     passengers = Table(
         [["Seat", "Passenger", "Phone"]]
         + [
-            [seat.label, Paragraph(seat.passenger_name or "-", small), seat.passenger_phone or "-"]
+            [seat.label, Paragraph(seat.passenger_name or "-", row), seat.passenger_phone or "-"]
             for seat in booking.seats
         ],
         colWidths=[16 * mm, None, 34 * mm],
