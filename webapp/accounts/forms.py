@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-PHONE_HINT = "For your tickets, like 0803 123 4567 or +234 803 123 4567."
+# No-break spaces keep each example number on one line on a narrow screen.
+PHONE_HINT = "For your tickets, like 0803\u00a0123\u00a04567 or +234\u00a0803\u00a0123\u00a04567."
 
 
 class RegisterForm(FlaskForm):

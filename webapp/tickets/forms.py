@@ -14,5 +14,8 @@ class FindBookingForm(FlaskForm):
     phone = TelField(
         "Phone number of a passenger",
         validators=[DataRequired(), Length(max=32)],
-        description="As given when booking; 0803 123 4567 and +234 803 123 4567 both work.",
+        description=(  # no-break spaces keep each example number on one line
+            "As given when booking; 0803\u00a0123\u00a04567 and "
+            "+234\u00a0803\u00a0123\u00a04567 both work."
+        ),
     )
