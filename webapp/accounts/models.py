@@ -45,6 +45,7 @@ class User(UserMixin, db.Model):
         ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("phone IS NULL OR phone LIKE '+%'", name="phone_e164"),
+        Index("ix_users_phone", "phone"),  # staff search and Find my booking by phone
     )
 
     @property
