@@ -63,6 +63,16 @@ def test_booking_search_by_reference_email_and_phone_in_any_format(client) -> No
     assert both == [other.reference, wanted.reference]  # newest first
 
 
+def test_booking_search_by_phone_finds_the_account_holders_too(client) -> None:
+    holder = create_user(phone="+2347055550199")
+    wanted = create_booked_seats(create_trip(), ["1A"], holder)
+    logged_in_as(client, role="admin")
+
+    found = references(client.get("/admin/bookings", query_string={"q": "0705 555 0199"}))
+
+    assert found == [wanted.reference]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -4,7 +4,6 @@ every admin page. No serious or critical violation is allowed; each page's summa
 Then the whole booking, from search to ticket, is done with the keyboard alone."""
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
+from tests.browser.conftest import AXE
 from tests.browser.test_seat_grid import in_app, log_in, new_trip
 from tests.factories import PASSWORD, create_user
 from webapp import clock
@@ -26,20 +26,7 @@ from webapp.trips.models import Trip
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture
-def a11y(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make axe` (make test does).")
-    # axe is injected as a script tag: the page's CSP (no inline scripts) is set aside for it.
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 412, "height": 900}, bypass_csp=True
-    )
-    yield context
-    context.close()
 
 
 def axe_problems(page: Page, name: str, report: list[str]) -> list[str]:
@@ -88,7 +75,10 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
     check("home", "/")
     check("login", "/login")
     check("register", "/register")
+    check("find my booking", "/find-booking")
+    check("forgot password", "/forgot-password")
     log_in(page, email)
+    check("account", "/account")
     check("results", search)
     check("seat map (held)", f"/trips/{trip_id}")
     check("details", f"/bookings/{reference}/checkout")

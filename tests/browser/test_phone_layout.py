@@ -13,6 +13,7 @@ from tests.factories import create_booked_seats
 from webapp import clock
 from webapp.accounts.models import User
 from webapp.extensions import db
+from webapp.recovery.services import reset_token
 from webapp.trips.models import Trip, TripSeat
 
 pytestmark = pytest.mark.browser
@@ -35,6 +36,13 @@ def a_paid_booking(app: Flask) -> tuple[str, int]:
         reference = create_booked_seats(trip, list(free), user).reference
         db.session.remove()
     return reference, trip_id
+
+
+def reset_link_token(app: Flask) -> str:
+    with app.app_context():
+        token = reset_token(db.session.scalar(select(User).where(User.email == PASSENGER)))
+        db.session.remove()
+    return token
 
 
 WIDEST = """() => {
@@ -60,6 +68,7 @@ def test_no_page_is_wider_than_a_phone(
     browser: Browser, live_server: str, live_app: Flask, width: int
 ) -> None:
     reference, trip_id = a_paid_booking(live_app)
+    reset_page = f"/reset-password/{reset_link_token(live_app)}"
     tomorrow = (clock.today_in_lagos() + timedelta(days=1)).isoformat()
     passenger_pages = [
         "/",
@@ -70,6 +79,7 @@ def test_no_page_is_wider_than_a_phone(
         "/account/bookings",
         f"/bookings/{reference}",
         "/account/tokens",
+        "/account",
     ]
     admin_pages = [
         "/admin",
@@ -88,7 +98,7 @@ def test_no_page_is_wider_than_a_phone(
     ]
     too_wide = {}
     for who, urls in (
-        (None, ["/login", "/register"]),
+        (None, ["/login", "/register", "/forgot-password", "/find-booking", reset_page]),
         (PASSENGER, passenger_pages),
         (ADMIN, admin_pages),
     ):
