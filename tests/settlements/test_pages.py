@@ -143,7 +143,8 @@ def test_operator_staff_read_their_own_statements_only(app, client, travel) -> N
     assert [
         int(r["data-settlement"]) for r in listing.select("#settlements tr[data-settlement]")
     ] == [mine]
-    assert listing.find(id="calculate-form") is None and listing.find(id="adjust-form") is None
+    assert listing.find(id="calculate-form") is None
+    assert listing.find(id="adjust-form") is None
     assert (
         listing.select_one('nav.admin-nav a[href="/admin/settlements"]').get_text() == "Statements"
     )
