@@ -97,6 +97,9 @@ def test_bad_filters_are_a_4xx(client, query: str) -> None:
         "/admin/payments?min_naira=-5",
         "/admin/payments?from=2026-12-02&to=2026-12-01",
         "/admin/audit?from=2026-02-30",
+        "/admin/ledger?account=revenue:everything",
+        "/admin/ledger?account=operator_payable:x",
+        "/admin/ledger?dated_from=2026-13-01",
     ],
 )
 def test_bad_filters_on_the_other_lists_are_a_4xx(client, path: str) -> None:
@@ -166,6 +169,8 @@ def test_first_pages_stay_bounded_on_50000_bookings(client) -> None:
         f"/admin/payments?status=SUCCESSFUL&min_naira=1000&from={today}",
         "/admin/trips",
         "/admin/audit?subject=booking",
+        f"/admin/ledger?account=revenue:commission&dated_from={today}",
+        "/admin/settlements?status=CALCULATED",
         "/admin",
     ]
     for path in pages:

@@ -78,6 +78,7 @@ from webapp.admin import (  # noqa: E402, F401 - routes register on import
     bookings,
     dashboard,
     jobs,
+    ledger,
     payments,
     refunds,
     settlements,
