@@ -76,6 +76,7 @@ from webapp.admin import (  # noqa: E402, F401 - routes register on import
     audit,
     boarding,
     bookings,
+    cancel_date,
     dashboard,
     jobs,
     ledger,
