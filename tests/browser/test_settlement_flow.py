@@ -53,7 +53,10 @@ def test_calculate_approve_send_paid(
     page = first.new_page()
 
     log_in(page, facts["admins"][0], PASSWORD)
-    page.get_by_role("link", name="Settlements").click()
+    page.get_by_role("link", name="Back office").click()
+    page.get_by_role("navigation", name="Back office").get_by_role(
+        "link", name="Settlements"
+    ).click()
     page.get_by_label("Month").first.fill(facts["month"])
     page.get_by_label("Operator (slug, optional)").fill(facts["slug"])
     page.get_by_role("button", name="Calculate").click()
