@@ -96,9 +96,9 @@ def test_an_admin_cancels_one_date_and_everyone_is_refunded(pay_site, sandbox, s
     assert listed == [ids["morning"], ids["evening"]]
     assert page.find(id="refund-total").get_text() == f"₦{total / 100:,.2f}"
     effects = page.find(id="cancel-effects").get_text(" ", strip=True)
-    assert "2 trips cancelled" in effects
-    assert "3 paid bookings refunded in full" in effects
-    assert "1 unpaid booking closed" in effects
+    assert "2 trips will be cancelled" in effects
+    assert "3 paid bookings will be refunded in full" in effects
+    assert "1 unpaid booking will be closed" in effects
 
     # A trip added after the admin looked is not cancelled unseen: nothing changes.
     late = pay_site.prepare(
