@@ -87,7 +87,8 @@ def _cancel(
 
 def cancel_trip(admin_user_id: int, trip_id: int, reason: str) -> dict[str, int]:
     """The operator's bus will not run: every paid booking is refunded in full and told; live
-    holds end. Running it again changes nothing."""
+    holds end. Running it again changes nothing. Counts what this call did: bookings refunded,
+    holds ended, and whether it was this call that cancelled the trip (trip_cancelled 0 or 1)."""
     return busy_is_polite(lambda: _cancel_trip(admin_user_id, trip_id, reason, clock.now()))
 
 
@@ -98,9 +99,10 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
         raise NotFoundError("We could not find that trip.")
     if trip.status == TripStatus.DEPARTED:
         raise CannotCancelError("This bus has already left.")
-    counts = {"refunded": 0, "holds_ended": 0}
+    counts = {"refunded": 0, "holds_ended": 0, "trip_cancelled": 0}
     if trip.status != TripStatus.CANCELLED:
         trip.status = TripStatus.CANCELLED
+        counts["trip_cancelled"] = 1
         audit.record("trip.cancelled", "trip", trip.id, actor_user_id=admin_user_id, reason=reason)
     booking_ids = db.session.scalars(
         select(Booking.id)
@@ -245,9 +247,10 @@ def cancel_date(
 ) -> DateCancelled:
     """Cancel every scheduled trip of the route and operator on the Lagos `day`, each by
     `cancel_trip` (its own transaction: refunds requested and their jobs enqueued once it
-    commits), then audit the whole. `confirmed_trip_ids` are the trips the admin was shown: if
-    another one is scheduled now, nothing changes and they are asked to look again. A second
-    submission finds nothing scheduled and changes nothing."""
+    commits), then audit what this call cancelled. `confirmed_trip_ids` are the trips the admin
+    was shown: if another one is scheduled now, nothing changes and they are asked to look
+    again. A second submission finds nothing scheduled and changes nothing; two at once cancel
+    each trip once (under its row lock), each audit naming the trips it cancelled."""
     scheduled = {t.trip_id for t in plan_date_cancellation(route_id, operator_id, day).to_cancel}
     if scheduled - confirmed_trip_ids:
         raise ConflictError(
@@ -255,10 +258,14 @@ def cancel_date(
             code="TRIPS_CHANGED",
         )
     totals = {"refunded": 0, "holds_ended": 0}
+    cancelled = []
     for trip_id in sorted(scheduled):
-        for key, count in cancel_trip(admin_user_id, trip_id, reason).items():
+        counts = cancel_trip(admin_user_id, trip_id, reason)
+        if counts.pop("trip_cancelled"):
+            cancelled.append(trip_id)  # not one another admin cancelled at the same moment
+        for key, count in counts.items():
             totals[key] += count
-    if scheduled:
+    if cancelled:
         audit.record_action(
             admin_user_id,
             "route.date_cancelled",
@@ -266,11 +273,11 @@ def cancel_date(
             route_id,
             operator_id=operator_id,
             date=day.isoformat(),
-            trips=sorted(scheduled),
+            trips=cancelled,
             reason=reason,
             **totals,
         )
-    return DateCancelled(len(scheduled), totals["refunded"], totals["holds_ended"])
+    return DateCancelled(len(cancelled), totals["refunded"], totals["holds_ended"])
 
 
 def _close_open_payments(booking: Booking, now: datetime, admin_user_id: int) -> None:
