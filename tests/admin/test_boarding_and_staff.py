@@ -222,6 +222,11 @@ def test_a_staff_account_needs_an_operator(app: Flask) -> None:
         ("post", "/admin/trips/99999999999/board"),
         ("get", "/admin/trips/99999999999/manifest.csv"),
         ("post", "/admin/refunds/99999999999/retry"),
+        ("get", "/admin/settlements/99999999999"),
+        ("get", "/admin/settlements/99999999999/entries.csv"),
+        ("post", "/admin/settlements/99999999999/approve"),  # was a 500
+        ("post", "/admin/settlements/99999999999/send"),  # was a 500
+        ("post", "/admin/settlements/99999999999/check"),
         ("get", "/admin/bookings/" + "X" * 300),
     ],
 )

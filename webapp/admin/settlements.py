@@ -113,6 +113,7 @@ def settlement(settlement_id: int) -> str:
 @bp.post("/settlements/<int:settlement_id>/approve")
 @admin_required
 def approve_view(settlement_id: int) -> Response:
+    _settlement(settlement_id)  # an id out of range is a 404 before any query
     approved = approve(settlement_id, current_user.id)
     flash(
         f"Approved. The payout account is {approved.resolved_account_name}; "
@@ -125,6 +126,7 @@ def approve_view(settlement_id: int) -> Response:
 @bp.post("/settlements/<int:settlement_id>/send")
 @admin_required
 def send(settlement_id: int) -> Response:
+    _settlement(settlement_id)
     payout = send_payout(settlement_id, current_user.id)
     messages = {
         "FAILED": ("The transfer was refused: " + (payout.complete_message or ""), "error"),
