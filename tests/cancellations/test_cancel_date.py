@@ -163,13 +163,19 @@ def test_the_date_page_refuses_bad_input_and_other_people(pay_site, sandbox, sho
     admin = admin_of(pay_site, shopper)
     base = f"{pay_site.url}/admin/trips/cancel-date"
     assert admin.browser.get(base, timeout=5).status_code == 200  # the form to choose
-    for query in ("route=x", "route=1&operator=1&date=2026-13-01", "route=999999&operator=1"):
+    for query in (
+        "route=x",
+        "route=1&operator=1&date=2026-13-01",
+        "route=1&operator=1&date=0001-01-01",
+        "route=999999&operator=1",
+    ):
         assert admin.browser.get(f"{base}?{query}", timeout=5).status_code in (404, 422), query
     page = BeautifulSoup(admin.browser.get(base, timeout=5).text, "html.parser")
     token = page.find("input", attrs={"name": "csrf_token"})
     token = token["value"] if token else page.find("meta", attrs={"name": "csrf-token"})["content"]
     for form in (
         {"route": "1", "operator": "1", "date": "nope", "reason": "Floods", "trips": ""},
+        {"route": "1", "operator": "1", "date": "9999-12-31", "reason": "Floods", "trips": ""},
         {"route": "a", "operator": "1", "date": "2026-12-10", "reason": "Floods", "trips": ""},
         {"route": "1", "operator": "1", "date": "2026-12-10", "reason": "", "trips": ""},
         {"route": "1", "operator": "1", "date": "2026-12-10", "reason": "Floods", "trips": "x"},

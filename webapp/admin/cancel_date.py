@@ -3,15 +3,13 @@ whole day off the road). The page shows what will happen — each trip, its paid
 the total refunded in full — and one button does it, trip by trip, through the trip
 cancellation service. Admins only; a second submission changes nothing."""
 
-from datetime import date
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from webapp.admin import admin_required, bp
-from webapp.admin.listing import LARGEST_ID, arg_date, arg_int
+from webapp.admin.listing import LARGEST_ID, arg_date, arg_int, parse_day
 from webapp.cancellations.services import cancel_date, plan_date_cancellation
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
@@ -73,20 +71,13 @@ def _form_ids(name: str) -> set[int]:
     return {int(p) for p in parts}
 
 
-def _form_date(name: str) -> date:
-    try:
-        return date.fromisoformat(request.form.get(name, "").strip()[:10])
-    except ValueError:
-        raise ValidationError(f"“{name}” must be a date like 2026-12-01.") from None
-
-
 @bp.post("/trips/cancel-date")
 @admin_required
 def cancel_date_view() -> Response:
     route, operator = _found(_form_id("route"), _form_id("operator"))
     assert route is not None  # a given id is found or a 404
     assert operator is not None
-    day = _form_date("date")
+    day = parse_day("date", request.form.get("date", "").strip())
     reason = clean_name(request.form.get("reason"))[:200]
     if len(reason) < 3:
         raise ValidationError("Give the passengers a reason (at least 3 characters).")
