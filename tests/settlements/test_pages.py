@@ -80,6 +80,11 @@ def test_bad_filters_and_unknown_settlements_are_4xx(app, client) -> None:
         "/admin/settlements/calculate", data={"month": "13-2026", "csrf_token": _token(client)}
     )
     assert bad.status_code == 422
+    last = client.post(  # was a 500: the month after 9999-12 has no start
+        "/admin/settlements/calculate", data={"month": "9999-12", "csrf_token": _token(client)}
+    )
+    assert last.status_code == 422
+    assert client.get("/admin/settlements/export.csv?month=9999-12").status_code == 422
     assert db.session.scalar(select(Settlement.id)) is None
 
 
