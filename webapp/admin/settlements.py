@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from webapp.admin import admin_required, bp, operator_scope, staff_required
+from webapp.admin import admin_required, bp, operator_scope, staff_required, status_words
 from webapp.admin.listing import LARGEST_ID
 from webapp.audit import services as audit
 from webapp.database import begin_write
@@ -133,7 +133,8 @@ def send(settlement_id: int) -> Response:
         "SENDING": ("Flutterwave did not answer; use “Check the transfer” shortly.", "info"),
     }
     message, category = messages.get(
-        payout.status, (f"Transfer {payout.reference} is {payout.status}.", "success")
+        payout.status,
+        (f"Transfer {payout.reference}: {status_words(payout.status).lower()}.", "success"),
     )
     flash(message, category)
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
@@ -158,7 +159,7 @@ def check(settlement_id: int) -> Response:
     )
     db.session.commit()
     outcome = follow_payout(payout_id)
-    flash(f"The transfer is {outcome}.", "info")
+    flash(f"The transfer is {status_words(outcome).lower()}.", "info")
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
