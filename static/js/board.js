@@ -66,7 +66,7 @@
           });
       }).catch(function () {
         button.disabled = false;
-        button.textContent = "No camera: type the reference";
+        button.textContent = "Cannot scan here: type the reference";
       });
     });
     function look(read, stream) {

@@ -140,3 +140,23 @@ def test_scanning_without_barcode_detector_uses_the_vendored_reader(
     boarded = page.locator(f'#manifest tr[data-reference="{reference}"][data-boarded]')
     expect(boarded).to_have_count(2)
     context.close()
+
+
+def test_without_a_camera_the_reference_is_typed(
+    browser: Browser, live_server: str, live_app: Flask
+) -> None:
+    reference, trip_id = a_paid_booking(live_app)
+    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 860})
+    context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new Error('no camera'));"
+    )
+    page = context.new_page()
+    log_in(page, ADMIN)
+    page.goto(f"/admin/trips/{trip_id}/board")
+
+    page.get_by_role("button", name="Scan the QR code").click()
+    expect(page.locator("#scan-button")).to_have_text("Cannot scan here: type the reference")
+    page.get_by_label("Booking reference or scanned code").fill(reference)
+    page.get_by_role("button", name="Board", exact=True).click()
+    expect(page.locator("#board-result")).to_contain_text("Boarded:")
+    context.close()
