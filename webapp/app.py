@@ -21,6 +21,7 @@ from webapp.accounts.cli import users_cli
 from webapp.accounts.views import bp as accounts_bp
 from webapp.admin import bp as admin_bp
 from webapp.api import bp as api_bp
+from webapp.api import openapi as _openapi  # noqa: F401 - serves /api/openapi.json
 from webapp.booking import api as _booking_api  # noqa: F401 - each adds its routes to api_bp
 from webapp.booking import seats
 from webapp.booking.views import bp as booking_bp

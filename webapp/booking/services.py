@@ -47,24 +47,24 @@ REFERENCE_ATTEMPTS = 5
 
 
 def normalise_labels(labels: Iterable[str], max_seats: int) -> list[str]:
-    """Upper-cased, de-duplicated seat labels in request order; 1 to `max_seats` of them."""
-    wanted: list[str] = []
+    """Upper-cased, de-duplicated seat labels in request order; 1 to `max_seats` of them.
+    Linear, and it stops at the first label past the limit: a huge list costs no more."""
+    wanted: dict[str, None] = {}  # a dict keeps the order and finds a duplicate in O(1)
     for raw in labels:
         if not isinstance(raw, str):
             raise ValidationError("Seat numbers must be text such as '1A'.")
-        label = raw.strip().upper()
-        if label and label not in wanted:
-            wanted.append(label)
+        if label := raw.strip().upper():
+            wanted[label] = None
+        if len(wanted) > max_seats:
+            message = f"You can hold at most {max_seats} seats in one booking."
+            raise ValidationError(message, details={"seatNumbers": message})
     if not wanted:
         message = "Choose at least one seat."
-        raise ValidationError(message, details={"seatNumbers": message})
-    if len(wanted) > max_seats:
-        message = f"You can hold at most {max_seats} seats in one booking."
         raise ValidationError(message, details={"seatNumbers": message})
     if any(len(label) > 8 or not label.isalnum() for label in wanted):
         message = "Seat numbers look like '1A' or 'U3C'."
         raise ValidationError(message, details={"seatNumbers": message})
-    return wanted
+    return list(wanted)
 
 
 @dataclass(frozen=True)

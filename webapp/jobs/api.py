@@ -6,17 +6,33 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, request
+from werkzeug.routing import BaseConverter
 
 from webapp.api import bp
-from webapp.errors import AuthenticationError, NotFoundError, ValidationError
+from webapp.api.operations import Answer, Auth, api_operation
+from webapp.api.schemas import parse_body, respond
+from webapp.errors import AuthenticationError, NotFoundError
 from webapp.extensions import limiter
 from webapp.jobs import health
 from webapp.jobs.queues import enqueue
 from webapp.jobs.runner import run_job
+from webapp.jobs.schemas import JobQueued, JobRan, JobRequest, JobsHealth
 from webapp.jobs.specs import job_specs, periodic_specs
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class JobNameConverter(BaseConverter):
+    """A job's name in `/api/jobs/<job>`: never `health`, the health report's own path (so
+    `POST /api/jobs/health` is a 405 and OPTIONS there allows only GET)."""
+
+    regex = r"(?!health$)[A-Za-z0-9_.-]{1,64}"
+    schema = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,64}$", "not": {"const": "health"}}
+
+
+# Registered before the rule below is added to the app's URL map (deferred in this order).
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("job", JobNameConverter))
 
 
 def jobs_secret_required(view: F) -> F:
@@ -31,7 +47,24 @@ def jobs_secret_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@bp.post("/jobs/<job>")
+@bp.post("/jobs/<job:job>")
+@api_operation(
+    summary="Run a periodic job now",
+    description="Queues the job (202); when Redis is down it runs in this request (200).",
+    tag="Jobs",
+    auth=Auth.JOBS,
+    body=JobRequest,
+    body_required=False,
+    responses={
+        202: Answer(JobQueued, "queued for a worker"),
+        200: Answer(JobRan, "Redis is down: the job ran here"),
+    },
+    errors={
+        404: "no periodic job of that name (`details.jobs` lists them)",
+        405: "`health` is the report's own path, where only GET is allowed",
+    },
+    path_examples={"job": "expire-seats"},
+)
 @limiter.exempt
 @jobs_secret_required
 def start_job(job: str) -> tuple[Response, int]:
@@ -41,25 +74,31 @@ def start_job(job: str) -> tuple[Response, int]:
             f"No job called {job!r}.",
             details={"jobs": [s.name for s in periodic_specs()]},
         )
-    if request.content_length and request.get_json(silent=True) is None:
-        raise ValidationError("The body, if any, must be JSON.")
+    parse_body(JobRequest, "{}", empty_is={})
     queued = enqueue(job, trigger="api")
     if queued is not None:
-        return jsonify({"job": job, "queued": True, "queueJobId": queued}), 202
+        return respond(JobQueued(job=job, queued=True, queueJobId=queued), 202)
     finished = run_job(job, trigger="api-inline", reraise=False)  # no Redis: run it here
-    return jsonify(
-        {
-            "job": job,
-            "queued": False,
-            "runId": finished.id,
-            "outcome": finished.outcome,
-            "counts": finished.counts,
-        }
-    ), 200
+    return respond(
+        JobRan(
+            job=job,
+            queued=False,
+            runId=finished.id,
+            outcome=finished.outcome,
+            counts=finished.counts,
+        )
+    )
 
 
 @bp.get("/jobs/health")
+@api_operation(
+    summary="Jobs health",
+    description="The database, Redis, queue depths, failed jobs and each job's last run.",
+    tag="Jobs",
+    auth=Auth.JOBS,
+    responses={200: Answer(JobsHealth, "how the jobs are doing")},
+)
 @limiter.exempt
 @jobs_secret_required
-def jobs_health() -> Response:
-    return jsonify(health.report())
+def jobs_health() -> tuple[Response, int]:
+    return respond(JobsHealth.model_validate(health.report()))
