@@ -5,18 +5,21 @@ from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
+def new_password_fields(label: str, hint: str) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, which must match (named `password` and `confirm`)."""
+    return (
+        PasswordField(label, validators=[DataRequired(), Length(max=128)], description=hint),
+        PasswordField(
+            f"Repeat {label[0].lower()}{label[1:]}",
+            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=128)],
-        description="At least 10 characters.",
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = new_password_fields("Password", "At least 10 characters.")
 
 
 class LoginForm(FlaskForm):
@@ -27,3 +30,12 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=128)]
+    )
+    password, confirm = new_password_fields(
+        "New password", "At least 10 characters. Your other devices will be signed out."
+    )
