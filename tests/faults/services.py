@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +82,8 @@ def postgres_cluster() -> Iterator[Cluster]:
     try:
         yield cluster
     finally:
-        try:
+        with suppress(subprocess.CalledProcessError):  # already stopped by the test
             cluster.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped by the test
         shutil.rmtree(folder, ignore_errors=True)
 
 

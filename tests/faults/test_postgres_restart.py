@@ -12,8 +12,8 @@ import requests
 from flask_migrate import upgrade
 
 from tests.apps import make_app, redis_url_for, served
-from tests.faults.services import Cluster, postgres_cluster
 from tests.factories import create_layout, create_trip
+from tests.faults.services import Cluster, postgres_cluster
 from tests.live import LiveSite
 from webapp.extensions import db
 from webapp.fleet.models import SeatLayout
