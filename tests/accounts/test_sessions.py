@@ -18,6 +18,8 @@ from webapp.extensions import db
 
 NEW_PASSWORD = "a new road to Enugu"
 
+both_databases = pytest.mark.parametrize("app", ["postgresql", "sqlite"], indirect=True)
+
 
 def signed_in(app: Flask, email: str, user_agent: str = "Mozilla/5.0 (Linux; Android 13)"):
     """A fresh browser (its own cookie jar) signed in as `email`."""
@@ -53,6 +55,7 @@ def live_count(user_id: int) -> int:
     )
 
 
+@both_databases
 def test_a_cookie_copied_before_logout_no_longer_opens_my_bookings(app: Flask) -> None:
     user = create_user()
     browser = signed_in(app, user.email)
@@ -66,6 +69,7 @@ def test_a_cookie_copied_before_logout_no_longer_opens_my_bookings(app: Flask) -
     assert live_count(user.id) == 0
 
 
+@both_databases
 def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app: Flask) -> None:
     user = create_user()
     laptop = signed_in(app, user.email, "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0")
@@ -131,6 +135,7 @@ def test_set_password_without_a_session_to_keep_ends_every_session(app: Flask) -
     assert api.status_code == 404  # authenticated, and no such trip
 
 
+@both_databases
 def test_sign_out_everywhere_ends_every_session_this_one_too(app: Flask) -> None:
     user = create_user()
     others = [signed_in(app, user.email) for _ in range(2)]
@@ -211,6 +216,7 @@ def test_logging_in_as_someone_else_ends_the_session_before(app: Flask) -> None:
     assert live_count(first.id) == 0
 
 
+@both_databases
 def test_last_seen_is_written_at_most_once_a_minute(app: Flask, travel) -> None:
     user = create_user()
     browser = signed_in(app, user.email)
