@@ -91,8 +91,8 @@ class DatabaseUnavailableError(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "We cannot reach our database for a moment. Nothing was booked or charged; "
-            "please try again shortly."
+            "We cannot reach our database for a moment, so this request changed nothing. "
+            "Please try again shortly: a payment you have made is not lost."
         )
 
 
