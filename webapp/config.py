@@ -135,6 +135,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "PROXY_HOPS": _number(env, "PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number(env, "SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str(env, "LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_IDLE_DAYS": _number(env, "SESSION_IDLE_DAYS", 30),
         "LOG_FORMAT": _str(env, "LOG_FORMAT", "json" if production else "text").lower(),
         "LOG_LEVEL": _str(env, "LOG_LEVEL", "INFO").upper(),
         "SENTRY_DSN": _str(env, "SENTRY_DSN", ""),

@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, create_token, create_user
 from tests.helpers import csrf_from, field_error, log_in, page, post_form
+from webapp import clock
 from webapp.accounts import sessions
 from webapp.accounts.models import User, UserSession
 from webapp.accounts.passwords import verify_password
 from webapp.accounts.services import set_password
 from webapp.extensions import db
+from webapp.jobs.specs import job_specs
 
 NEW_PASSWORD = "a new road to Enugu"
 
@@ -260,3 +262,33 @@ def test_user_agent_summaries() -> None:
     assert sessions.describe_user_agent("") == "Unknown browser"
     assert sessions.describe_user_agent("python-requests/2.34") == "Python Requests"
     assert len(sessions.describe_user_agent("Mozilla/5.0 " + "x" * 100_000)) <= 120
+
+
+def test_a_session_unused_for_longer_than_the_idle_limit_has_ended(app: Flask, travel) -> None:
+    user = create_user()
+    browser = signed_in(app, user.email)
+    idle = app.config["SESSION_IDLE_DAYS"]
+
+    travel(timedelta(days=idle - 1))
+    assert opens_bookings(browser)  # and this use counts as activity
+    travel(timedelta(days=2 * idle - 2))
+    assert opens_bookings(browser)
+    travel(timedelta(days=3 * idle))
+
+    assert not opens_bookings(browser)
+
+
+def test_sessions_ended_a_month_ago_are_deleted(app: Flask, travel) -> None:
+    user = create_user()
+    signed_in(app, user.email)
+    logged_out = signed_in(app, user.email)
+    post_form(logged_out, "/logout", {})
+    idle = timedelta(days=app.config["SESSION_IDLE_DAYS"])
+    now = clock.now()
+
+    assert sessions.delete_ended_sessions(now + timedelta(days=29), idle) == 0
+    assert sessions.delete_ended_sessions(now + timedelta(days=31), idle) == 1  # logged out
+    assert sessions.delete_ended_sessions(now + idle + timedelta(days=29), idle) == 0
+    assert sessions.delete_ended_sessions(now + idle + timedelta(days=31), idle) == 1  # idle
+    assert db.session.scalar(select(func.count(UserSession.id))) == 0
+    assert "cleanup-sessions" in job_specs()

@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from ua_parser import parse as parse_user_agent
 
 from webapp import clock
@@ -23,6 +23,7 @@ from webapp.extensions import db
 
 COOKIE_KEY = "sid"  # where the Flask session keeps the row's id
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+KEPT_AFTER_ENDING = timedelta(days=30)  # ended sessions stay this long, then the job deletes them
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 _MAX_USER_AGENT = 512  # parsed only this far: a long header costs nothing more
 
@@ -34,6 +35,7 @@ _LIVE_SESSION_AND_USER = (
         UserSession.id == bindparam("session_id"),
         UserSession.user_id == bindparam("user_id"),
         UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at > bindparam("idle_since"),
         User.is_active.is_(True),
     )
 )
@@ -67,18 +69,20 @@ def open_session(user_id: int, user_agent: str, ip_address: str) -> str:
     return row.id
 
 
-def user_for_session(session_id: object, user_id: int) -> User | None:
-    """The active user signed in by this live session, or None (revoked, unknown, or a cookie
-    from before sessions were recorded). Notes the last use at most once a minute."""
+def user_for_session(session_id: object, user_id: int, idle: timedelta) -> User | None:
+    """The active user signed in by this live session, or None (revoked, unused for longer
+    than `idle`, unknown, or a cookie from before sessions were recorded). Notes the last use
+    at most once a minute."""
     if not is_session_id(session_id):
         return None
+    now = clock.now()
     row = db.session.execute(
-        _LIVE_SESSION_AND_USER, {"session_id": session_id, "user_id": user_id}
+        _LIVE_SESSION_AND_USER,
+        {"session_id": session_id, "user_id": user_id, "idle_since": now - idle},
     ).first()
     if row is None:
         return None
     user, last_seen_at = row
-    now = clock.now()
     if now - last_seen_at >= LAST_SEEN_RESOLUTION:
         note_in_passing(lambda: _write_last_seen(str(session_id), now), "session: last use")
     return user
@@ -96,12 +100,16 @@ def _write_last_seen(session_id: str, now: datetime) -> None:
     )
 
 
-def live_sessions(user_id: int) -> list[UserSession]:
+def live_sessions(user_id: int, idle: timedelta) -> list[UserSession]:
     """The user's signed-in browsers, most recently used first."""
     return list(
         db.session.scalars(
             select(UserSession)
-            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.last_seen_at > clock.now() - idle,
+            )
             .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
         )
     )
@@ -162,3 +170,19 @@ def sign_out_everywhere(user_id: int) -> int:
     ended = revoke_sessions(user_id)
     db.session.commit()
     return ended
+
+
+def delete_ended_sessions(now: datetime, idle: timedelta) -> int:
+    """Delete sessions that ended (revoked, or idle for longer than `idle`) more than 30 days
+    ago; returns how many went. The job `cleanup-sessions` runs it daily."""
+    begin_write()
+    gone = db.session.execute(
+        delete(UserSession).where(
+            or_(
+                UserSession.revoked_at < now - KEPT_AFTER_ENDING,
+                UserSession.last_seen_at < now - idle - KEPT_AFTER_ENDING,
+            )
+        )
+    ).rowcount
+    db.session.commit()
+    return gone

@@ -1,6 +1,7 @@
 """Register, log in and out, change the password, see and end signed-in sessions, and
 manage API tokens."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -38,7 +39,11 @@ def load_user(user_id: str) -> User | None:
     """The user of a live session only: a cookie whose session was ended is anonymous."""
     if not user_id.isdigit() or len(user_id) > 10 or int(user_id) > MAX_USER_ID:
         return None
-    return sessions.user_for_session(session.get(sessions.COOKIE_KEY), int(user_id))
+    return sessions.user_for_session(session.get(sessions.COOKIE_KEY), int(user_id), _idle())
+
+
+def _idle() -> timedelta:
+    return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
 
 
 @bp.before_app_request
@@ -148,7 +153,7 @@ def logout() -> Response:
 def devices() -> str:
     return render_template(
         "accounts/sessions.html",
-        devices=sessions.live_sessions(current_user.id),
+        devices=sessions.live_sessions(current_user.id, _idle()),
         this_device=session.get(sessions.COOKIE_KEY),
     )
 
