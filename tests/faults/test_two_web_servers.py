@@ -3,7 +3,6 @@ PostgreSQL database, as behind a load balancer. Passengers race for the same sea
 exactly one wins, in the database; the loser's cache, still showing the seats free, never grants
 them; and the winner paying through both servers at once is charged once."""
 
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import make_url, text
 
 from tests.apps import TEST_DATABASE_URL, make_app
+from tests.concurrency.conftest import race
 from tests.conftest import ensure_postgres_database, reset_postgres_schema
 from tests.factories import create_layout, create_token, create_trip, create_user
 from tests.faults.services import web_process
@@ -63,23 +63,6 @@ def sql(app: Flask, statement: str, **params: object) -> list[tuple]:
         return rows
 
 
-def released_together(count: int, send) -> list[requests.Response]:
-    barrier = threading.Barrier(count)
-    answers: list = [None] * count
-
-    def run(i: int) -> None:
-        with requests.Session() as http:
-            barrier.wait()
-            answers[i] = send(i, http)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
-
-
 def test_two_servers_racing_for_the_same_seats_have_one_winner(database, servers) -> None:
     app, _ = database
     with app.app_context():
@@ -92,7 +75,7 @@ def test_two_servers_racing_for_the_same_seats_have_one_winner(database, servers
     for server in servers:  # each process caches the seats as free
         assert requests.get(f"{server}/trips/{trip_id}/seats", timeout=10).status_code == 200
 
-    answers = released_together(
+    answers = race(
         RACERS,
         lambda i, http: http.post(
             f"{servers[i % 2]}/api/bookings/reserve",
@@ -146,7 +129,7 @@ def pay_through_both_at_once(app, servers, trip_id, booking_id, winner) -> None:
             for seat in SEATS
         ],
     }
-    answers = released_together(
+    answers = race(
         2,
         lambda i, http: http.post(
             f"{servers[i]}/api/payments",
