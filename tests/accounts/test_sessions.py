@@ -262,6 +262,7 @@ def test_user_agent_summaries() -> None:
     assert sessions.describe_user_agent("") == "Unknown browser"
     assert sessions.describe_user_agent("python-requests/2.34") == "Python Requests"
     assert len(sessions.describe_user_agent("Mozilla/5.0 " + "x" * 100_000)) <= 120
+    assert "\x00" not in sessions.describe_user_agent("Nul\x00Browser/1.0")
 
 
 def test_a_session_unused_for_longer_than_the_idle_limit_has_ended(app: Flask, travel) -> None:

@@ -47,7 +47,8 @@ def is_session_id(value: object) -> bool:
 
 def describe_user_agent(raw: str) -> str:
     """'Chrome Mobile on Android', from the User-Agent header, for the list of devices."""
-    result = parse_user_agent(raw[:_MAX_USER_AGENT])
+    printable = "".join(char for char in raw[:_MAX_USER_AGENT] if char.isprintable())
+    result = parse_user_agent(printable)
     browser = result.user_agent.family if result.user_agent else ""
     system = result.os.family if result.os else ""
     if browser and system and system != "Other":
