@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import requests
 import sentry_sdk
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.apps import TEST_DATABASE_URL, TEST_REDIS_URL
 from webapp import observability
-from webapp.config import ConfigError, check_settings, from_environment
+from webapp.config import DEV_JOBS_SECRET, ConfigError, check_settings, from_environment
 
 
 @contextmanager
@@ -207,3 +208,18 @@ def test_sentry_reports_an_error_with_its_request_id_and_no_secrets(project_root
     text = json.dumps(report["events"])
     for secret in ("test-secret-key", "rp_xyzxyz", "hash-value-hash-value", "session=abc"):
         assert secret not in text
+
+
+def test_a_jobs_log_lines_carry_the_id_of_the_request_that_queued_it(pay_site, sandbox) -> None:
+    with captured_logs() as stream:
+        queued = requests.post(
+            f"{pay_site.url}/api/jobs/cleanup-idempotency",
+            headers={"X-Jobs-Secret": DEV_JOBS_SECRET, "X-Request-ID": "queued-by-me-1"},
+            timeout=15,
+        )
+        assert queued.status_code == 202
+        assert pay_site.run_jobs() == 1
+
+    done = [line for line in lines_of(stream) if line["name"] == "webapp.jobs.runner"]
+    assert [line["request_id"] for line in done] == ["queued-by-me-1"]
+    assert done[0]["message"].startswith("job cleanup-idempotency done")

@@ -2,7 +2,7 @@
 
 - Every request has an id: a sane incoming `X-Request-ID` (a load balancer's) or a new one. It is
   on every log line written while the request runs and in the response's `X-Request-ID`; a job's
-  lines carry `job-<its RQ id>` instead.
+  lines carry the id of the request that queued it, or `job-<its RQ id>`.
 - One access line per request (method, path without the query string, status, milliseconds).
 - JSON lines in production (`LOG_FORMAT=json`), plain text on a laptop; both mask secrets on
   the way out: the app's own secrets, bearer and API tokens, Flutterwave keys and card numbers.
@@ -93,10 +93,15 @@ def redact(text: str) -> str:
 
 
 def current_request_id() -> str:
+    """The request's id; in a job, the id of the request that queued it (so one id finds a
+    request and the work it caused), else `job-<RQ job id>`; elsewhere `-`."""
     if has_request_context():
         return g.get("request_id", "-")
     job = get_current_job()
-    return f"job-{job.id}" if job is not None else "-"
+    if job is None:
+        return "-"
+    queued_by = job.meta.get("request_id")
+    return queued_by if queued_by and queued_by != "-" else f"job-{job.id}"
 
 
 class _Redacting:
