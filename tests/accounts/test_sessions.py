@@ -15,6 +15,7 @@ from webapp.accounts import sessions
 from webapp.accounts.models import User, UserSession
 from webapp.accounts.passwords import verify_password
 from webapp.accounts.services import set_password
+from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 from webapp.jobs.specs import job_specs
 
@@ -58,6 +59,17 @@ def live_count(user_id: int) -> int:
 
 
 @both_databases
+def audit_actions(user_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject_type == "user", AuditEvent.subject_id == user_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+@both_databases
 def test_a_cookie_copied_before_logout_no_longer_opens_my_bookings(app: Flask) -> None:
     user = create_user()
     browser = signed_in(app, user.email)
@@ -93,6 +105,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app: Flask
     db.session.expire_all()
     assert verify_password(db.session.get(User, user.id).password_hash, NEW_PASSWORD)
     assert log_in(app.test_client(), user.email, PASSWORD).status_code == 401
+    assert audit_actions(user.id) == ["user.password_changed"]
 
 
 @pytest.mark.parametrize(
@@ -157,6 +170,7 @@ def test_sign_out_everywhere_ends_every_session_this_one_too(app: Flask) -> None
     assert not any(opens_bookings(other) for other in others)
     assert opens_bookings(someone_else)
     assert live_count(user.id) == 0
+    assert audit_actions(user.id) == ["user.signed_out_everywhere"]
 
 
 def test_the_devices_page_lists_live_sessions_and_marks_this_one(app: Flask) -> None:

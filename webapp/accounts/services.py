@@ -129,6 +129,7 @@ def change_password(
 ) -> None:
     """The signed-in user changes their password; the current one is required, so a borrowed
     session alone cannot take the account over."""
+    begin_write()
     user = db.session.get(User, user_id)
     if user is None or not verify_password(user.password_hash, current_password):
         message = "That is not your current password."
@@ -136,6 +137,7 @@ def change_password(
     if verify_password(user.password_hash, new_password):
         message = "Choose a password different from the current one."
         raise ValidationError(message, details={"password": message})
+    audit.record("user.password_changed", "user", user.id, actor_user_id=user.id)
     set_password(user, new_password, keep_session=keep_session)
 
 

@@ -17,6 +17,7 @@ from ua_parser import parse as parse_user_agent
 
 from webapp import clock
 from webapp.accounts.models import ApiToken, User, UserSession
+from webapp.audit import services as audit
 from webapp.database import begin_write, note_in_passing
 from webapp.errors import NotFoundError
 from webapp.extensions import db
@@ -169,6 +170,9 @@ def sign_out_everywhere(user_id: int) -> int:
     """End every session of the user, this browser's too. How many were ended."""
     begin_write()
     ended = revoke_sessions(user_id)
+    audit.record(
+        "user.signed_out_everywhere", "user", user_id, actor_user_id=user_id, sessions=ended
+    )
     db.session.commit()
     return ended
 
