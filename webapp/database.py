@@ -20,6 +20,7 @@ from webapp.errors import BusyError, is_lock_contention
 from webapp.extensions import db
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "roadpass_write"
@@ -139,4 +140,4 @@ def note_in_passing(write: Callable[[], object], what: str) -> None:
         db.session.rollback()
         if not is_lock_contention(error):
             raise
-        logging.getLogger(__name__).info("%s not recorded: database busy", what)
+        log.info("%s not recorded: database busy", what)
