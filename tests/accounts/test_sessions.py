@@ -18,6 +18,7 @@ from webapp.accounts.services import set_password
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 from webapp.jobs.specs import job_specs
+from webapp.recovery.services import reset_password, reset_token
 
 NEW_PASSWORD = "a new road to Enugu"
 
@@ -307,3 +308,13 @@ def test_sessions_ended_a_month_ago_are_deleted(app: Flask, travel) -> None:
     assert sessions.delete_ended_sessions(now + idle + timedelta(days=31), idle) == 1  # idle
     assert db.session.scalar(select(func.count(UserSession.id))) == 0
     assert "cleanup-sessions" in job_specs()
+
+
+def test_a_password_reset_by_e_mail_ends_every_session(app: Flask) -> None:
+    user = create_user()
+    browser = signed_in(app, user.email)
+
+    reset_password(reset_token(db.session.get(User, user.id)), NEW_PASSWORD)
+
+    assert not opens_bookings(browser)
+    assert live_count(user.id) == 0

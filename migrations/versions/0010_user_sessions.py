@@ -1,7 +1,7 @@
 """user sessions: one row per signed-in browser, so a session can be ended server-side
 
-Revision ID: 0009_user_sessions
-Revises: 0008_back_office
+Revision ID: 0010_user_sessions
+Revises: 0009_phones_reset_attachments
 Create Date: 2026-12-01 23:50:00
 
 Written by hand. The session cookie carries the row's random id; logging out, a password
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0009_user_sessions'
-down_revision = '0008_back_office'
+revision = '0010_user_sessions'
+down_revision = '0009_phones_reset_attachments'
 branch_labels = None
 depends_on = None
 
