@@ -53,6 +53,7 @@ def test_a_whole_booking_logs_no_secret(pay_site, sandbox, trip_id) -> None:
                     "csrf_token": csrf(register),
                     "name": "Amina Bello",
                     "email": email,
+                    "phone": "0803 123 4567",
                     "password": PASSWORD,
                     "confirm": PASSWORD,
                 },
