@@ -5,9 +5,13 @@ This is the one place that knows which domain function a job calls; `create_app`
 specs to the job machinery in `webapp.jobs`, which therefore imports no domain code.
 """
 
+from datetime import timedelta
 from typing import Any
 
+from flask import current_app
+
 from webapp import clock
+from webapp.accounts.sessions import delete_ended_sessions
 from webapp.booking.services import expire_stale_holds
 from webapp.idempotency.services import delete_expired_keys
 from webapp.jobs.specs import JobSpec
@@ -31,6 +35,11 @@ def _process_refunds(refund_id: int | None = None) -> dict[str, Any]:
 
 def _cleanup_idempotency() -> dict[str, Any]:
     return {"deleted": delete_expired_keys(clock.now())}
+
+
+def _cleanup_sessions() -> dict[str, Any]:
+    idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+    return {"deleted": delete_ended_sessions(clock.now(), idle)}
 
 
 def _send_notifications(notification_id: int | None = None) -> dict[str, Any]:
@@ -79,6 +88,12 @@ JOBS: dict[str, JobSpec] = {
             "Delete idempotency keys older than 24 hours.",
             _cleanup_idempotency,
             cron="15 2 * * *",
+        ),
+        JobSpec(
+            "cleanup-sessions",
+            "Delete signed-in sessions that ended more than 30 days ago.",
+            _cleanup_sessions,
+            cron="20 2 * * *",
         ),
         JobSpec(
             "send-notifications",

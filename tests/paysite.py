@@ -91,6 +91,15 @@ class Sandbox:
         assert response.status_code == 200, response.text
         return response.json()["delivered"]
 
+    def charges(self, tx_ref: str) -> list[dict]:
+        """The gateway's successful transactions for `tx_ref`: what was really charged."""
+        return requests.get(
+            f"{self.url}/v3/transactions",
+            params={"tx_ref": tx_ref, "status": "successful"},
+            headers={"Authorization": f"Bearer {SANDBOX_SECRET_KEY}"},
+            timeout=5,
+        ).json()["data"]
+
     def verify(self, transaction_id: str, key: str) -> dict:
         headers = {"Authorization": f"Bearer {key}"}
         return requests.get(

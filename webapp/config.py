@@ -139,6 +139,12 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "PROXY_HOPS": _number(env, "PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number(env, "SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str(env, "LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_IDLE_DAYS": _number(env, "SESSION_IDLE_DAYS", 30),
+        "LOG_FORMAT": _str(env, "LOG_FORMAT", "json" if production else "text").lower(),
+        "LOG_LEVEL": _str(env, "LOG_LEVEL", "INFO").upper(),
+        "SENTRY_DSN": _str(env, "SENTRY_DSN", ""),
+        "SENTRY_ENVIRONMENT": _str(env, "SENTRY_ENVIRONMENT", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": _number(env, "SENTRY_TRACES_SAMPLE_RATE", 0.0),
         "PASSWORD_RESET_MINUTES": _number(env, "PASSWORD_RESET_MINUTES", 60),
         "PASSWORD_RESET_RATE_LIMIT": _str(env, "PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
         "FIND_BOOKING_MINUTES": _number(env, "FIND_BOOKING_MINUTES", 60),
@@ -160,6 +166,20 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def check_settings(config: dict[str, Any]) -> None:
+    """Refuse settings no environment can run with, then the production checks."""
+    if config.get("LOG_FORMAT", "text") not in ("json", "text"):
+        raise ConfigError("LOG_FORMAT must be 'json' or 'text'.")
+    if config.get("LOG_LEVEL", "INFO") not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS) + ".")
+    if not 0 <= config.get("SENTRY_TRACES_SAMPLE_RATE", 0) <= 1:
+        raise ConfigError("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+    check_production_settings(config)
 
 
 def check_production_settings(config: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ or worse. We therefore take transaction control away from the sqlite3 driver and
 ourselves; a service that writes calls `begin_write()` before its first statement.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from webapp.errors import BusyError, is_lock_contention
 from webapp.extensions import db
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "roadpass_write"
@@ -123,3 +125,19 @@ def relax_durability() -> None:
     Only for writes whose loss in a crash is harmless, such as a token's last-use time."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def note_in_passing(write: Callable[[], object], what: str) -> None:
+    """Run `write()`, a small bookkeeping transaction (a token's or a session's last use) that
+    commits with relaxed durability. Best effort: when the database is busy the request goes on
+    and the note waits for next time; it is never worth failing a booking for."""
+    try:
+        begin_write()
+        relax_durability()
+        write()
+        db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        if not is_lock_contention(error):
+            raise
+        log.info("%s not recorded: database busy", what)

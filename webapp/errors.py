@@ -10,13 +10,14 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from webapp import carried_forms
-from webapp.extensions import limiter
+from webapp.extensions import limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,19 @@ class GatewayError(DomainError):
     code = "GATEWAY_ERROR"
 
 
+class DatabaseUnavailableError(DomainError):
+    """The database cannot be reached (restarting, failed over, refusing connections)."""
+
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "We cannot reach our database for a moment, so this request changed nothing. "
+            "Please try again shortly: a payment you have made is not lost."
+        )
+
+
 LOCK_CONTENTION_SQLSTATES = {"55P03", "40P01", "40001"}  # lock timeout, deadlock, serialization
 
 
@@ -92,6 +106,24 @@ def is_lock_contention(error: Exception) -> bool:
         return True
     message = str(original or error).lower()
     return "database is locked" in message or "database table is locked" in message
+
+
+# Connection exceptions, and the server shutting down or still starting up.
+UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03"}
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """True when the error says the database could not be reached, not that a statement was
+    wrong: worth a 503 "try again shortly", and never a partial change (the transaction died)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if not isinstance(error, OperationalError) or not hasattr(original, "sqlstate"):
+        return False  # SQLite's operational errors are about the file, not a connection
+    state = original.sqlstate
+    return state is None or state.startswith("08") or state in UNAVAILABLE_SQLSTATES
 
 
 HTTP_CODES = {
@@ -195,6 +227,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
+        if is_database_unavailable(error):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+            # The error page must not ask the database who is signed in.
+            g._login_user = login_manager.anonymous_user()
+            unavailable = DatabaseUnavailableError()
+            body, status = error_response(503, unavailable.message, unavailable.code)
+            return body, status, {"Retry-After": "5"}
         if is_lock_contention(error):
             log.warning("database busy on %s %s: %s", request.method, request.path, error)
             message = "Many people are booking right now. Please try again in a moment."

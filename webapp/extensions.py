@@ -24,7 +24,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Defaults under any SQLALCHEMY_ENGINE_OPTIONS: a pooled connection is checked before use, so
+# the app carries on by itself after PostgreSQL restarts; and no statement's parameters (a
+# password hash, a token's digest, an e-mail) are ever written into an error or a log line.
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True, "hide_parameters": True})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 compress = Compress()

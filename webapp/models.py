@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata Alembic compares against is complete."""
 
-from webapp.accounts.models import ApiToken, User
+from webapp.accounts.models import ApiToken, User, UserSession
 from webapp.audit.models import AuditEvent
 from webapp.booking.models import Booking, BookingSeat
 from webapp.fleet.models import LayoutSeat, Operator, SeatLayout
@@ -38,5 +38,6 @@ __all__ = [
     "Trip",
     "TripSeat",
     "User",
+    "UserSession",
     "WebhookEvent",
 ]

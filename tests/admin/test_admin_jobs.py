@@ -41,6 +41,7 @@ def test_only_admins_see_the_jobs_page(pay_site, sandbox, shopper) -> None:
         "reconcile-payments",
         "calculate-settlements",
         "cleanup-idempotency",
+        "cleanup-sessions",
         "send-notifications",
     ]
 

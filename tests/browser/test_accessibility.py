@@ -104,6 +104,8 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
     check("cancel booking", f"/bookings/{reference}/cancel")
     check("my bookings", "/account/bookings")
     check("api tokens", "/account/tokens")
+    check("signed-in devices", "/account/sessions")
+    check("change password", "/account/password")
     check("seat map (paid)", f"/trips/{trip_id}")
 
     admin = a11y.new_page()

@@ -106,7 +106,7 @@ def test_admin_jobs_page(browser: Browser, live_server: str, screenshots: Path) 
     page.get_by_role("link", name="Back office").click()
     page.get_by_role("navigation", name="Back office").get_by_role("link", name="Jobs").click()
 
-    expect(page.locator("#jobs tbody tr")).to_have_count(6)
+    expect(page.locator("#jobs tbody tr")).to_have_count(7)
     page.locator('tr[data-job="cleanup-idempotency"] button').click()
     expect(page.locator(".flash-success")).to_contain_text("cleanup-idempotency is queued")
     page.screenshot(path=str(screenshots / "admin-jobs.png"), full_page=True)

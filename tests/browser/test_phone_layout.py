@@ -136,6 +136,8 @@ def test_no_page_is_wider_than_a_phone(
         "/account/bookings",
         f"/bookings/{reference}",
         "/account/tokens",
+        "/account/sessions",
+        "/account/password",
         "/account",
     ]
     admin_pages = [

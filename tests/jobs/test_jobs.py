@@ -45,6 +45,7 @@ def test_each_periodic_job_runs_from_the_endpoint_and_shows_in_health(pay_site, 
         "reconcile-payments",
         "calculate-settlements",
         "cleanup-idempotency",
+        "cleanup-sessions",
         "send-notifications",
     ]
     before = {

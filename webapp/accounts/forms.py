@@ -8,6 +8,17 @@ from wtforms.validators import DataRequired, EqualTo, Length
 PHONE_HINT = "For your tickets, like 0803\u00a0123\u00a04567 or +234\u00a0803\u00a0123\u00a04567."
 
 
+def new_password_fields(label: str, hint: str) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, which must match (named `password` and `confirm`)."""
+    return (
+        PasswordField(label, validators=[DataRequired(), Length(max=128)], description=hint),
+        PasswordField(
+            f"Repeat {label[0].lower()}{label[1:]}",
+            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
@@ -16,15 +27,7 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), Length(max=32)],
         description=PHONE_HINT,
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=128)],
-        description="At least 10 characters.",
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = new_password_fields("Password", "At least 10 characters.")
 
 
 class ProfileForm(FlaskForm):
@@ -42,3 +45,12 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=128)]
+    )
+    password, confirm = new_password_fields(
+        "New password", "At least 10 characters. Your other devices will be signed out."
+    )

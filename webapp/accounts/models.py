@@ -94,3 +94,29 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the session cookie carries its id, and a request whose session
+    row is revoked (or missing) is anonymous. Logging out, a password change and *Sign out
+    everywhere* end sessions here, so a copied cookie stops working at once."""
+
+    __tablename__ = "user_sessions"
+
+    # Random, not a sequence: the id is what a cookie proves, so it must not be guessable.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_user_sessions_user_id", "user_id"),
+        CheckConstraint("length(id) = 32", name="id_random"),
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

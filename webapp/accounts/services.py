@@ -1,13 +1,13 @@
-"""Use cases for accounts: register, authenticate, and manage personal API tokens."""
+"""Use cases for accounts: register, authenticate, set a password, and manage personal API
+tokens. Signed-in sessions are in `sessions.py`."""
 
 import hashlib
-import logging
 import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.accounts.models import ApiCaller, ApiToken, Role, User
@@ -18,14 +18,13 @@ from webapp.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from webapp.accounts.sessions import revoke_owned, revoke_sessions
 from webapp.audit import services as audit
-from webapp.database import begin_write, relax_durability
-from webapp.errors import AuthenticationError, NotFoundError, ValidationError, is_lock_contention
+from webapp.database import begin_write, note_in_passing
+from webapp.errors import AuthenticationError, NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
 from webapp.phones import EXAMPLE, normalise_phone
-
-log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "rp_"  # noqa: S105 - a public marker, not a secret
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
@@ -144,10 +143,33 @@ def update_profile(user_id: int, name: str, phone: str) -> User:
     return user
 
 
-def set_password(user: User, new_password: str) -> None:
-    """Give `user` a new password (hash and save; commits). The caller has checked it."""
+def set_password(user: User, new_password: str, *, keep_session: str | None = None) -> None:
+    """Give the account a new password (checked against the same rules as at registration) and
+    end every signed-in session of it but `keep_session` (the browser that changed it, if any):
+    whoever knew the old password is signed out. API tokens are left alone; they have their own
+    revoke. Commits."""
+    check_password_strength(new_password, user.email)
+    begin_write()
     user.password_hash = hash_password(new_password)
+    revoke_sessions(user.id, keep=keep_session)
     db.session.commit()
+
+
+def change_password(
+    user_id: int, current_password: str, new_password: str, *, keep_session: str | None
+) -> None:
+    """The signed-in user changes their password; the current one is required, so a borrowed
+    session alone cannot take the account over."""
+    begin_write()
+    user = db.session.get(User, user_id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        message = "That is not your current password."
+        raise ValidationError(message, details={"current_password": message})
+    if verify_password(user.password_hash, new_password):
+        message = "Choose a password different from the current one."
+        raise ValidationError(message, details={"password": message})
+    audit.record("user.password_changed", "user", user.id, actor_user_id=user.id)
+    set_password(user, new_password, keep_session=keep_session)
 
 
 def _digest(token: str) -> str:
@@ -176,13 +198,7 @@ def create_api_token(user_id: int, name: str) -> tuple[ApiToken, str]:
 
 def revoke_api_token(user_id: int, token_id: int) -> None:
     """Revoke one of the user's own tokens; anyone else's is simply not found."""
-    begin_write()
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user_id:
-        raise NotFoundError("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = clock.now()
-    db.session.commit()
+    revoke_owned(ApiToken, user_id, token_id, "No such token.")
 
 
 # Every API request runs this, so it is built once.
@@ -218,30 +234,18 @@ def caller_for_api_token(plain: str) -> ApiCaller | None:
 
 
 def _note_token_use(token_id: int, now: datetime) -> None:
-    """Best effort: when the database is busy the request goes on and the note waits for next
-    time; a last-use time is never worth failing a booking for."""
-    try:
-        _write_token_use(token_id, now)
-    except OperationalError as error:
-        db.session.rollback()
-        if not is_lock_contention(error):
-            raise
-        log.info("token %s: last use not recorded, database busy", token_id)
-
-
-def _write_token_use(token_id: int, now: datetime) -> None:
-    begin_write()
-    relax_durability()
-    db.session.execute(
-        update(ApiToken)
-        .where(
-            ApiToken.id == token_id,
-            or_(
-                ApiToken.last_used_at.is_(None),
-                ApiToken.last_used_at < now - TOKEN_LAST_USED_RESOLUTION,
-            ),
-        )
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
+    note_in_passing(
+        lambda: db.session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at < now - TOKEN_LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+        f"token {token_id}: last use",
     )
-    db.session.commit()

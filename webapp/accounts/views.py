@@ -1,5 +1,7 @@
-"""Register, log in and out, and manage API tokens."""
+"""Register, log in and out, change the password, see and end signed-in sessions, and
+manage API tokens."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,11 +18,17 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp import carried_forms
-from webapp.accounts import services
-from webapp.accounts.forms import LoginForm, ProfileForm, RegisterForm, TokenForm
+from webapp.accounts import services, sessions
+from webapp.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    TokenForm,
+)
 from webapp.accounts.models import User
 from webapp.errors import AuthenticationError, ValidationError
-from webapp.extensions import db, limiter, login_manager
+from webapp.extensions import limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,12 +37,27 @@ login_manager.login_message = "Please log in to continue."
 login_manager.session_protection = "strong"
 
 
+MAX_USER_ID = 2**31 - 1  # the users.id column's range
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The user of a live session only: a cookie whose session was ended is anonymous."""
+    if not user_id.isdigit() or len(user_id) > 10 or int(user_id) > MAX_USER_ID:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    return sessions.user_for_session(session.get(sessions.COOKIE_KEY), int(user_id), _idle())
+
+
+def _idle() -> timedelta:
+    return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
+@bp.before_app_request
+def _load_signed_in_user() -> None:
+    # Checked before any view runs, so the session's once-a-minute last-seen write never
+    # commits in the middle of a service's transaction. The API reads bearer tokens only.
+    if "_user_id" in session and request.blueprint != "api" and request.endpoint != "static":
+        current_user._get_current_object()
 
 
 def _safe_next(target: str | None) -> str:
@@ -48,10 +71,21 @@ def _safe_next(target: str | None) -> str:
 
 def _start_session(user: User) -> None:
     carried = carried_forms.survive_login()  # typed details waiting to be sent again, if any
+    sessions.end_session(session.get(sessions.COOKIE_KEY))  # whoever was signed in here before
     session.clear()  # a fresh session at login: nothing from before survives (no fixation)
     if carried:
         session[carried_forms.SESSION_KEY] = carried
+    session[sessions.COOKIE_KEY] = sessions.open_session(
+        user.id, request.user_agent.string, request.remote_addr or ""
+    )
     login_user(user)
+
+
+def _end_session(message: str) -> Response:
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    return redirect(url_for("accounts.login"), 303)
 
 
 def _login_limit_key() -> str:
@@ -115,10 +149,60 @@ def login() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
+    sessions.end_session(session.get(sessions.COOKIE_KEY))
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("trips.home"), 303)
+
+
+@bp.get("/account/sessions")
+@login_required
+def devices() -> str:
+    return render_template(
+        "accounts/sessions.html",
+        devices=sessions.live_sessions(current_user.id, _idle()),
+        this_device=session.get(sessions.COOKIE_KEY),
+    )
+
+
+@bp.post("/account/sessions/<session_id>/revoke")
+@login_required
+def sign_out_device(session_id: str) -> Response:
+    sessions.sign_out_device(current_user.id, session_id)
+    if session_id == session.get(sessions.COOKIE_KEY):
+        return _end_session("You are logged out.")
+    flash("That device is signed out.", "success")
+    return redirect(url_for("accounts.devices"), 303)
+
+
+@bp.post("/account/sessions/revoke-all")
+@login_required
+def sign_out_everywhere() -> Response:
+    sessions.sign_out_everywhere(current_user.id)
+    return _end_session("You are signed out on every device, this one too.")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(login_limit, methods=["POST"])
+def change_password() -> Response | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user.id,
+                form.current_password.data,
+                form.password.data,
+                keep_session=session.get(sessions.COOKIE_KEY),
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash("Your password is changed. Your other devices are signed out.", "success")
+            return redirect(url_for("accounts.devices"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask import current_app
 from rq import Queue, Retry
 
 from webapp.jobs.specs import job_specs
+from webapp.observability import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ def enqueue(job: str, *args: Any, trigger: str = "event") -> str | None:
             job_timeout=spec.timeout_seconds,
             retry=Retry(max=spec.retries, interval=[10, 60, 300][: spec.retries] or None),
             description=f"{job}{args if args else ''}",
+            # The job's log lines carry the id of the request (or job) that queued it.
+            meta={"request_id": current_request_id()},
         )
     except (redis.RedisError, OSError) as error:
         log.warning("could not enqueue %s: %s", job, error)
