@@ -9,8 +9,8 @@ measured in the same run:
   holds        POST /api/bookings/reserve, every request a distinct seat on one of many trips
   hot-seat     200 clients send POST /api/bookings/reserve for one seat at the same instant
 
-Settings (environment): BENCH_DATABASE_URL, BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
-BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_ROUNDS (3).
+Settings (environment): BENCH_DATABASE_URL, BENCH_REDIS_URL (the server's Redis), BENCH_SECONDS
+(8), BENCH_CONNECTIONS (32), BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_ROUNDS (3).
 
 A 2-core machine is noisy, so the scenarios run interleaved for several rounds; each ratio is
 taken against the trivial run of the same round, and the table shows medians. The passengers'
@@ -60,6 +60,7 @@ from webapp.trips.services import add_trip  # noqa: E402
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/roadpass_bench"
 )
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
@@ -80,6 +81,7 @@ HOT_SEAT_P99_MS = 250
 SERVER_ENV = {
     "APP_ENV": "development",
     "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
     "SECRET_KEY": SECRET,
     "HOLD_RATE_LIMIT": "1000000 per minute",
     "HOLD_IP_RATE_LIMIT": "1000000 per minute",
