@@ -31,7 +31,6 @@ from webapp.booking.errors import (
 from webapp.booking.models import (
     HOLDING_STATUSES,
     Booking,
-    BookingSeat,
     BookingStatus,
     hold_is_live,
 )
@@ -175,15 +174,15 @@ _INSERT_HOLD_UNDER_LIMIT = (
     .returning(_bookings.c.id)
 )
 
-_INSERT_BOOKING_SEATS = insert(BookingSeat.__table__)
-
 
 def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: datetime) -> _TripFacts:
     """Refuse, without taking any lock, what is certain to fail: no such trip or seat, sales
     closed, a seat visibly taken. This read never grants a seat; the UPDATE in `_hold` does."""
-    rows = db.session.execute(
-        _TRIP_AND_WANTED_SEATS, {"for_trip": trip_id, "labels": wanted, "now": now}
-    ).all()
+    rows = (
+        db.session.connection()
+        .execute(_TRIP_AND_WANTED_SEATS, {"for_trip": trip_id, "labels": wanted, "now": now})
+        .all()
+    )
     if not rows:
         raise NotFoundError("We could not find that trip.")
     status, departs_at, fare, currency, policy, _, _ = rows[0]
@@ -253,13 +252,6 @@ def _hold(
         _refuse_early(trip.id, wanted, rules, clock.now())  # says precisely what went wrong
         raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
 
-    connection.execute(
-        _INSERT_BOOKING_SEATS,
-        [
-            {"booking_id": booking_id, "trip_seat_id": seat_id, "label": label}
-            for seat_id, label in claimed
-        ],
-    )
     audit.record(
         "booking.held",
         "booking",
