@@ -10,7 +10,7 @@ from webapp.api.auth import api_user, token_required
 from webapp.booking import queries, services
 from webapp.clock import to_lagos
 from webapp.errors import NotFoundError, ValidationError
-from webapp.idempotency.http import idempotent
+from webapp.idempotency.http import answer_before_commit, idempotent
 from webapp.ratelimits import per_ip_and_account
 
 
@@ -84,8 +84,8 @@ def available_seats() -> Response:
 @bp.post("/bookings/reserve")
 @token_required
 @per_ip_and_account("HOLD")
-@idempotent()
-def reserve() -> tuple[Response, int]:
+@idempotent(answered_before_commit=True)
+def reserve() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError('Send a JSON object like {"tripId": 12, "seatNumbers": ["1A"]}.')
@@ -94,8 +94,10 @@ def reserve() -> tuple[Response, int]:
     if not isinstance(labels, list):
         message = 'seatNumbers must be a list of seat numbers such as ["1A", "1B"].'
         raise ValidationError(message, details={"seatNumbers": message})
-    hold = services.hold_seats(api_user().id, trip_id, labels)
-    return jsonify(_hold_json(hold)), 201
+    return answer_before_commit(
+        lambda before_commit: services.hold_seats(api_user().id, trip_id, labels, before_commit),
+        lambda hold: (jsonify(_hold_json(hold)), 201),
+    )
 
 
 @bp.delete("/bookings/<int:booking_id>/hold")

@@ -11,7 +11,7 @@ when this process saw the seats taken moments ago, from its seat cache (see seat
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,8 +81,15 @@ class HoldReceipt:
     currency: str
 
 
-def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt:
-    """Hold the seats for the user, all or none, for SEAT_HOLD_MINUTES."""
+def hold_seats(
+    user_id: int,
+    trip_id: int,
+    labels: Iterable[str],
+    before_commit: Callable[["HoldReceipt"], None] | None = None,
+) -> HoldReceipt:
+    """Hold the seats for the user, all or none, for SEAT_HOLD_MINUTES. `before_commit` is
+    given the receipt inside the hold's transaction, just before it commits (the caller may
+    write there what must commit with the hold, such as the request's idempotency key)."""
     rules = HoldRules.current()
     wanted = normalise_labels(labels, rules.max_seats)
     now = clock.now()
@@ -92,7 +99,9 @@ def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt
         trip = _refuse_early(trip_id, wanted, rules, now)
         for _ in range(REFERENCE_ATTEMPTS):
             try:
-                return busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
+                return busy_is_polite(
+                    lambda: _hold(user_id, trip, wanted, rules, now, before_commit)
+                )
             except IntegrityError as error:
                 if "reference" not in str(error.orig):
                     raise
@@ -201,7 +210,12 @@ def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: dateti
 
 
 def _hold(
-    user_id: int, trip: _TripFacts, wanted: list[str], rules: HoldRules, now: datetime
+    user_id: int,
+    trip: _TripFacts,
+    wanted: list[str],
+    rules: HoldRules,
+    now: datetime,
+    before_commit: Callable[[HoldReceipt], None] | None,
 ) -> HoldReceipt:
     begin_write()
     connection = db.session.connection()
@@ -261,8 +275,7 @@ def _hold(
         seats=wanted,
         expires_at=expires_at.isoformat(),
     )
-    db.session.commit()
-    return HoldReceipt(
+    receipt = HoldReceipt(
         booking_id,
         reference,
         BookingStatus.HELD,
@@ -271,6 +284,10 @@ def _hold(
         currency=trip.currency,
         **amounts,
     )
+    if before_commit is not None:
+        before_commit(receipt)
+    db.session.commit()
+    return receipt
 
 
 def release_hold(user_id: int, booking_id: int) -> Booking:
