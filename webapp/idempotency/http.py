@@ -8,6 +8,7 @@ Answers below 400 and 409 conflicts are stored and replayed; validation failures
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -100,14 +101,7 @@ def idempotent(
                 services.release_key(claim.key_id)
                 raise
             if response.status_code < 400 or response.status_code == 409:
-                services.complete_key(
-                    claim.key_id,
-                    response.status_code,
-                    response.get_data(as_text=True),
-                    response.content_type,
-                    response.headers.get("Location"),
-                    clock.now(),
-                )
+                services.complete_key(claim.key_id, *_answer_of(response))
             else:
                 services.release_key(claim.key_id)
             return response
@@ -152,14 +146,7 @@ def _store_in_own_transactions(user_id: int, key: str, response: Response) -> No
     except (services.RequestInProgressError, services.IdempotencyKeyReusedError):
         return  # a twin request took the key meanwhile; its answer is the one kept
     if claim.key_id is not None:
-        services.complete_key(
-            claim.key_id,
-            response.status_code,
-            response.get_data(as_text=True),
-            response.content_type,
-            response.headers.get("Location"),
-            clock.now(),
-        )
+        services.complete_key(claim.key_id, *_answer_of(response))
 
 
 def answer_before_commit(
@@ -177,19 +164,23 @@ def answer_before_commit(
 
     def before_commit(result: T) -> None:
         response = make_response(respond(result))
-        services.store_answer(
-            pending,
-            response.status_code,
-            response.get_data(as_text=True),
-            response.content_type,
-            response.headers.get("Location"),
-            clock.now(),
-        )
+        services.store_answer(pending, *_answer_of(response))
         answered.append(response)
 
     run(before_commit)
     g.pop("idempotency_pending", None)
     return answered[-1]
+
+
+def _answer_of(response: Response) -> tuple[int, str, str | None, str | None, datetime]:
+    """What is stored of an answer: status, body, content type, location, and when."""
+    return (
+        response.status_code,
+        response.get_data(as_text=True),
+        response.content_type,
+        response.headers.get("Location"),
+        clock.now(),
+    )
 
 
 def replay(stored: IdempotencyKey) -> Response:

@@ -98,15 +98,8 @@ def claim_key(
     if existing is None:  # inserted and already deleted by its owner (released): try again
         db.session.rollback()
         raise RequestInProgressError()
-    if existing.fingerprint != request_fingerprint:
-        db.session.rollback()
-        raise IdempotencyKeyReusedError()
-    if existing.is_finished:
-        db.session.rollback()
-        return Claim(replay=existing)
-    if existing.locked_at is not None and existing.locked_at > now - STALE_LOCK_AFTER:
-        db.session.rollback()
-        raise RequestInProgressError()
+    if (refusal := _refusal(existing, request_fingerprint, now)) is not None:
+        return refusal
     taken = db.session.execute(
         update(IdempotencyKey)
         .where(
@@ -155,15 +148,8 @@ def claim_key_in_transaction(
         existing = None
     if existing is None:
         return Claim(pending=PendingKey(user_id, key, request_fingerprint, method, path, now, None))
-    if existing.fingerprint != request_fingerprint:
-        db.session.rollback()
-        raise IdempotencyKeyReusedError()
-    if existing.is_finished:
-        db.session.rollback()
-        return Claim(replay=existing)
-    if existing.locked_at is not None and existing.locked_at > now - STALE_LOCK_AFTER:
-        db.session.rollback()
-        raise RequestInProgressError()
+    if (refusal := _refusal(existing, request_fingerprint, now)) is not None:
+        return refusal
     # A stale claim of a request that died: the row is ours now (locked FOR UPDATE by _find).
     pending = PendingKey(user_id, key, request_fingerprint, method, path, now, existing.id)
     return Claim(pending=pending)
@@ -208,6 +194,21 @@ def _lock_number(key: str) -> int:
     """The key as a signed 32-bit number for the advisory lock (with the user id: a collision
     between two of one user's keys in flight at once only answers one of them 409)."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big", signed=True)
+
+
+def _refusal(existing: IdempotencyKey, request_fingerprint: str, now: datetime) -> Claim | None:
+    """What a request finds when its key is already there: a replay, or an error (the
+    transaction is rolled back); None when the row's claim is stale and may be taken over."""
+    if existing.fingerprint != request_fingerprint:
+        db.session.rollback()
+        raise IdempotencyKeyReusedError()
+    if existing.is_finished:
+        db.session.rollback()
+        return Claim(replay=existing)
+    if existing.locked_at is not None and existing.locked_at > now - STALE_LOCK_AFTER:
+        db.session.rollback()
+        raise RequestInProgressError()
+    return None
 
 
 def stored_key(user_id: int, key: str) -> IdempotencyKey | None:
