@@ -35,6 +35,28 @@ def record(
     )
 
 
+def record_many(
+    action: str, subject_type: str, subject_ids: list[int], *, actor: str, **data: Any
+) -> None:
+    """The same event for many subjects (a batch of a job), in one round trip."""
+    now = clock.now()
+    db.session.connection().execute(
+        _INSERT,
+        [
+            {
+                "occurred_at": now,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "actor_user_id": None,
+                "actor": actor,
+                "data": data,
+            }
+            for subject_id in subject_ids
+        ],
+    )
+
+
 def record_action(
     admin_user_id: int, action: str, subject_type: str, subject_id: int, **data: Any
 ) -> None:

@@ -116,6 +116,31 @@ def claim_seats(
     return won
 
 
+_SEATS_OF_BOOKINGS = bindparam("booking_ids", expanding=True, type_=Integer())
+_LOCK_SEATS_OF_BOOKINGS = (
+    select(_seats.c.id)
+    .where(_seats.c.booking_id.in_(_SEATS_OF_BOOKINGS), _seats.c.status == SeatStatus.HELD)
+    .order_by(_seats.c.trip_id, _seats.c.label)
+    .with_for_update()
+)
+_FREE_SEATS_OF_BOOKINGS = (
+    update(_seats)
+    .where(_seats.c.booking_id.in_(_SEATS_OF_BOOKINGS), _seats.c.status == SeatStatus.HELD)
+    .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
+)
+
+
+def free_seats_of_expired(connection: Connection, bookings: list[tuple[int, int]]) -> None:
+    """Free the seats still held by these (booking id, trip id) pairs, a batch of holds the
+    expiry job has just ended: locked by trip and label (the order every hold locks a trip's
+    seats in), then freed in one statement."""
+    ids = [booking_id for booking_id, _ in bookings]
+    connection.execute(_LOCK_SEATS_OF_BOOKINGS, {"booking_ids": ids})
+    connection.execute(_FREE_SEATS_OF_BOOKINGS, {"booking_ids": ids})
+    for trip_id in {trip_id for _, trip_id in bookings}:
+        _changed(trip_id)
+
+
 def extend_hold(booking: Booking, new_expiry: datetime) -> None:
     """Move the expiry of the seats this booking holds (checkout's one extension)."""
     _lock_seats_of(booking.id)

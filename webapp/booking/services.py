@@ -317,30 +317,60 @@ def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
     return booking
 
 
-def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
-    """Tidy up: mark dead unpaid holds EXPIRED and free their seats. Safe to run concurrently.
+EXPIRY_BATCH = 500  # dead holds ended per transaction (well under SQLite's 999 parameters)
+
+# The next batch of dead holds, locked (skipping any that another transaction holds), then
+# marked EXPIRED; their ids and trips come back for the seats and the audit trail. Two
+# statements: as a subquery of the UPDATE, PostgreSQL may run a LIMIT … SKIP LOCKED select more
+# than once and so end more holds than the batch.
+_LOCK_DEAD_BATCH = (
+    select(_bookings.c.id)
+    .where(_bookings.c.status == BookingStatus.HELD, _bookings.c.hold_expires_at <= _NOW)
+    .order_by(_bookings.c.hold_expires_at)
+    .limit(bindparam("batch", type_=Integer()))
+    .with_for_update(skip_locked=True)
+)
+_EXPIRE_DEAD_HOLDS = (
+    _bookings.update()
+    .where(_bookings.c.id.in_(bindparam("ids", expanding=True, type_=Integer())))
+    .values(status=BookingStatus.EXPIRED, updated_at=_NOW)
+    .returning(_bookings.c.id, _bookings.c.trip_id)
+)
+
+
+def expire_stale_holds(now: datetime | None = None, batch: int = EXPIRY_BATCH) -> int:
+    """Tidy up: mark dead unpaid holds EXPIRED and free their seats, `batch` holds per
+    transaction until none is left. Safe to run concurrently (each run skips the holds another
+    has locked).
 
     Holds with a payment in flight (PENDING_PAYMENT) are left to the payment flow, which asks
     the gateway first. Expiry itself never waits for this: every query already treats a hold
     past its `hold_expires_at` as dead.
     """
     moment = now or clock.now()
-    candidates = queries.dead_holds(BookingStatus.HELD, moment, limit)
-    db.session.rollback()
     expired = 0
-    for booking_id in candidates:
-        begin_write()
-        booking = seats.locked_booking(booking_id, skip_locked=True)
-        if (
-            booking is not None
-            and booking.status == BookingStatus.HELD
-            and not booking.is_live_hold(moment)
-        ):
-            seats.end_hold(booking, BookingStatus.EXPIRED, moment)
-            audit.record("booking.expired", "booking", booking.id, actor="system")
-            expired += 1
+    while True:
+        ended = busy_is_polite(lambda: _expire_batch(moment, batch))
+        expired += ended
+        if ended < batch:
+            return expired
+
+
+def _expire_batch(now: datetime, batch: int) -> int:
+    begin_write()
+    connection = db.session.connection()
+    ids = connection.execute(_LOCK_DEAD_BATCH, {"now": now, "batch": batch}).scalars().all()
+    if not ids:
         db.session.commit()
-    return expired
+        return 0
+    ended = connection.execute(_EXPIRE_DEAD_HOLDS, {"now": now, "ids": ids}).all()
+    if ended:
+        seats.free_seats_of_expired(connection, ended)
+        audit.record_many(
+            "booking.expired", "booking", [booking_id for booking_id, _ in ended], actor="system"
+        )
+    db.session.commit()
+    return len(ended)
 
 
 def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -> None:
