@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import ColumnElement, DateTime, Engine, Integer, any_, bindparam, event, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
@@ -123,3 +125,19 @@ def relax_durability() -> None:
     Only for writes whose loss in a crash is harmless, such as a token's last-use time."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def one_of_ids(column: ColumnElement[int], name: str) -> tuple[ColumnElement[bool], ...]:
+    """`column IN (ids)` for a batch of ids bound as `name`, as (PostgreSQL, other databases):
+    on PostgreSQL one array parameter (`= ANY(:ids)`), so a statement's text is the same for
+    every batch and the driver parses it once; elsewhere an expanding IN. Build both variants of
+    a statement with them and run the one for the connection's dialect (`for_dialect`)."""
+    return (
+        column == any_(bindparam(name, type_=postgresql.ARRAY(Integer))),
+        column.in_(bindparam(name, expanding=True, type_=Integer())),
+    )
+
+
+def for_dialect(connection: Connection, statements: tuple[T, T]) -> T:
+    """The PostgreSQL variant of a (PostgreSQL, other) pair of statements, or the other one."""
+    return statements[0] if connection.dialect.name == "postgresql" else statements[1]

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from webapp.booking import seat_cache
 from webapp.booking.models import Booking, BookingSeat, BookingStatus
-from webapp.database import UTCDateTime
+from webapp.database import UTCDateTime, for_dialect, one_of_ids
 from webapp.extensions import db
 from webapp.trips.models import SeatStatus, Trip, TripSeat, TripStatus, seat_is_free
 
@@ -116,17 +116,18 @@ def claim_seats(
     return won
 
 
-_SEATS_OF_BOOKINGS = bindparam("booking_ids", expanding=True, type_=Integer())
-_LOCK_SEATS_OF_BOOKINGS = (
+_LOCK_SEATS_OF_BOOKINGS = tuple(
     select(_seats.c.id)
-    .where(_seats.c.booking_id.in_(_SEATS_OF_BOOKINGS), _seats.c.status == SeatStatus.HELD)
+    .where(of_bookings, _seats.c.status == SeatStatus.HELD)
     .order_by(_seats.c.trip_id, _seats.c.label)
     .with_for_update()
+    for of_bookings in one_of_ids(_seats.c.booking_id, "booking_ids")
 )
-_FREE_SEATS_OF_BOOKINGS = (
+_FREE_SEATS_OF_BOOKINGS = tuple(
     update(_seats)
-    .where(_seats.c.booking_id.in_(_SEATS_OF_BOOKINGS), _seats.c.status == SeatStatus.HELD)
+    .where(of_bookings, _seats.c.status == SeatStatus.HELD)
     .values(status=SeatStatus.AVAILABLE, booking_id=None, hold_expires_at=None)
+    for of_bookings in one_of_ids(_seats.c.booking_id, "booking_ids")
 )
 
 
@@ -135,8 +136,8 @@ def free_seats_of_expired(connection: Connection, bookings: list[tuple[int, int]
     expiry job has just ended: locked by trip and label (the order every hold locks a trip's
     seats in), then freed in one statement."""
     ids = [booking_id for booking_id, _ in bookings]
-    connection.execute(_LOCK_SEATS_OF_BOOKINGS, {"booking_ids": ids})
-    connection.execute(_FREE_SEATS_OF_BOOKINGS, {"booking_ids": ids})
+    connection.execute(for_dialect(connection, _LOCK_SEATS_OF_BOOKINGS), {"booking_ids": ids})
+    connection.execute(for_dialect(connection, _FREE_SEATS_OF_BOOKINGS), {"booking_ids": ids})
     for trip_id in {trip_id for _, trip_id in bookings}:
         _changed(trip_id)
 

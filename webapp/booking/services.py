@@ -35,7 +35,7 @@ from webapp.booking.models import (
     hold_is_live,
 )
 from webapp.booking.rules import HoldRules
-from webapp.database import UTCDateTime, begin_write, busy_is_polite
+from webapp.database import UTCDateTime, begin_write, busy_is_polite, for_dialect, one_of_ids
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
@@ -330,11 +330,12 @@ _LOCK_DEAD_BATCH = (
     .limit(bindparam("batch", type_=Integer()))
     .with_for_update(skip_locked=True)
 )
-_EXPIRE_DEAD_HOLDS = (
+_EXPIRE_DEAD_HOLDS = tuple(
     _bookings.update()
-    .where(_bookings.c.id.in_(bindparam("ids", expanding=True, type_=Integer())))
+    .where(of_batch)
     .values(status=BookingStatus.EXPIRED, updated_at=_NOW)
     .returning(_bookings.c.id, _bookings.c.trip_id)
+    for of_batch in one_of_ids(_bookings.c.id, "ids")
 )
 
 
@@ -363,12 +364,12 @@ def _expire_batch(now: datetime, batch: int) -> int:
     if not ids:
         db.session.commit()
         return 0
-    ended = connection.execute(_EXPIRE_DEAD_HOLDS, {"now": now, "ids": ids}).all()
+    ended = connection.execute(
+        for_dialect(connection, _EXPIRE_DEAD_HOLDS), {"now": now, "ids": ids}
+    ).all()
     if ended:
         seats.free_seats_of_expired(connection, ended)
-        audit.record_many(
-            "booking.expired", "booking", [booking_id for booking_id, _ in ended], actor="system"
-        )
+        audit.record_many("booking.expired", "booking", [i for i, _ in ended], actor="system")
     db.session.commit()
     return len(ended)
 
