@@ -308,7 +308,8 @@ def peak_rss_mib(session: int) -> list[float]:
 
 
 def worker_rss(pid: int) -> list[float]:
-    """The RQ worker is its session's leader: its own VmHWM (its work horses are forks of it)."""
+    """The RQ worker is its session's leader: its own VmHWM, listed before its children's
+    (its scheduler, and a work horse if one is running)."""
     status = Path(f"/proc/{pid}/status").read_text()
     kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
     return [round(kib / 1024, 1)]
@@ -578,7 +579,7 @@ def main() -> int:
             )
         memory = {
             "web_workers_mib": peak_rss_mib(server.pid),
-            "rq_worker_mib": peak_rss_mib(worker.pid) or worker_rss(worker.pid),
+            "rq_worker_mib": worker_rss(worker.pid) + peak_rss_mib(worker.pid),
             "sandbox_mib": peak_rss_mib(gateway.pid),
         }
     finally:
