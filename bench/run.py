@@ -403,10 +403,13 @@ def logged_in_cookie(base: str) -> str:
         "csrf_token": token,
         "name": "Poll Er",
         "email": email,
+        "phone": "0803 123 4567",
         "password": PASSWORD,
         "confirm": PASSWORD,
     }
-    session.post(f"{base}/register", data=form, allow_redirects=False).raise_for_status()
+    registered = session.post(f"{base}/register", data=form, allow_redirects=False)
+    if registered.status_code != 303:
+        raise SystemExit(f"could not register the polling passenger: {registered.status_code}")
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
