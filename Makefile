@@ -17,7 +17,7 @@ help:
 	@echo "make test       the whole suite (PostgreSQL, Redis, SQLite, Chromium)"
 	@echo "make worker     an RQ worker for the job queues (make run starts one when Redis is up)"
 	@echo "make lint       ruff check and format check"
-	@echo "make bench      throughput and latency on gunicorn + PostgreSQL, then calculate-settlements"
+	@echo "make bench      throughput, latency and targets on gunicorn + PostgreSQL, the jobs at scale, calculate-settlements"
 	@echo "make format     ruff format and safe fixes"
 	@echo "make migration m='what changed'   autogenerate a migration to review by hand"
 
@@ -67,7 +67,7 @@ test: install services chromium contract-client axe lint
 
 bench: install services
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is needed: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run.py; status=$$?; $(BIN)/python bench/settlements.py && exit $$status
+	$(BIN)/python bench/run.py && $(BIN)/python bench/jobs.py && $(BIN)/python bench/settlements.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -2,6 +2,9 @@
 
 Runs in its own process so the load is not generated inside the server. Prints one JSON line.
 Usage: python bench/hot_seat.py HOST PORT TRIP_ID SEAT TOKENS_FILE
+       python bench/hot_seat.py HOST PORT get PATH CLIENTS
+The second form sends the same burst as GETs of PATH (the bench bursts /livez with it, so the
+hot seat's p99 is compared with the p99 of the cheapest request under the same rush).
 """
 
 import asyncio
@@ -33,9 +36,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def main(host: str, port: int, trip_id: int, seat: str, tokens: list[str]) -> dict:
+def holds(host: str, port: int, trip_id: int, seat: str, tokens: list[str]) -> list[bytes]:
     body = json.dumps({"tripId": trip_id, "seatNumbers": [seat]}).encode()
-    requests = [
+    return [
         (
             f"POST /api/bookings/reserve HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
@@ -44,6 +47,14 @@ async def main(host: str, port: int, trip_id: int, seat: str, tokens: list[str])
         + body
         for token in tokens
     ]
+
+
+def gets(host: str, port: int, path: str, clients: int) -> list[bytes]:
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+    return [request.encode()] * clients
+
+
+async def main(host: str, port: int, requests: list[bytes]) -> dict:
     go = asyncio.Event()
     tasks = [asyncio.create_task(one_client(host, port, r, go)) for r in requests]
     await asyncio.sleep(0.5)  # let every connection be accepted first
@@ -56,18 +67,22 @@ async def main(host: str, port: int, trip_id: int, seat: str, tokens: list[str])
     for status, _ in results:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
     return {
-        "clients": len(tokens),
+        "clients": len(requests),
         "winners": statuses.get("201", 0),
         "statuses": statuses,
         "seconds": round(wall, 3),
-        "rps": round(len(tokens) / wall, 1),
+        "rps": round(len(requests) / wall, 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
     }
 
 
 if __name__ == "__main__":
-    host, port, trip, seat, token_file = sys.argv[1:6]
-    with open(token_file) as handle:
-        tokens = [line.strip() for line in handle if line.strip()]
-    print(json.dumps(asyncio.run(main(host, int(port), int(trip), seat, tokens))))
+    host, port = sys.argv[1], int(sys.argv[2])
+    if sys.argv[3] == "get":
+        burst = gets(host, port, sys.argv[4], int(sys.argv[5]))
+    else:
+        with open(sys.argv[5]) as handle:
+            tokens = [line.strip() for line in handle if line.strip()]
+        burst = holds(host, port, int(sys.argv[3]), sys.argv[4], tokens)
+    print(json.dumps(asyncio.run(main(host, port, burst))))

@@ -17,6 +17,7 @@ import webapp.models  # noqa: F401 - every table must be known to Alembic and cr
 from jobs.registry import JOBS
 from webapp import config as config_module
 from webapp import gateways, observability, presentation, security
+from webapp.accounts import token_cache
 from webapp.accounts.cli import users_cli
 from webapp.accounts.views import bp as accounts_bp
 from webapp.admin import bp as admin_bp
@@ -83,6 +84,7 @@ def create_app(
     specs.install(app, JOBS.values())
     dispatch.init_app(app)
     seats.install_hooks()
+    token_cache.init_app(app)
     gateways.init_app(app)
     EVENT_HANDLERS["transfer.completed"] = process_transfer_event  # a payout's transfer
     DRAWERS[TICKET_PDF] = ticket_attachment  # the confirmation e-mail's ticket PDF

@@ -136,6 +136,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "CHECKOUT_RATE_LIMIT": _str(env, "CHECKOUT_RATE_LIMIT", "10 per minute"),
         "CHECKOUT_IP_RATE_LIMIT": _str(env, "CHECKOUT_IP_RATE_LIMIT", "120 per minute"),
         "SEAT_STATE_CACHE_SECONDS": _number(env, "SEAT_STATE_CACHE_SECONDS", 1.0),
+        "API_TOKEN_CACHE_SECONDS": _number(env, "API_TOKEN_CACHE_SECONDS", 10.0),
         "PROXY_HOPS": _number(env, "PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number(env, "SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str(env, "LOGIN_RATE_LIMIT", "10 per minute"),

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import ColumnElement, DateTime, Engine, Integer, any_, bindparam, event, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
@@ -141,3 +143,19 @@ def note_in_passing(write: Callable[[], object], what: str) -> None:
         if not is_lock_contention(error):
             raise
         log.info("%s not recorded: database busy", what)
+
+
+def one_of_ids(column: ColumnElement[int], name: str) -> tuple[ColumnElement[bool], ...]:
+    """`column IN (ids)` for a batch of ids bound as `name`, as (PostgreSQL, other databases):
+    on PostgreSQL one array parameter (`= ANY(:ids)`), so a statement's text is the same for
+    every batch and the driver parses it once; elsewhere an expanding IN. Build both variants of
+    a statement with them and run the one for the connection's dialect (`for_dialect`)."""
+    return (
+        column == any_(bindparam(name, type_=postgresql.ARRAY(Integer))),
+        column.in_(bindparam(name, expanding=True, type_=Integer())),
+    )
+
+
+def for_dialect(connection: Connection, statements: tuple[T, T]) -> T:
+    """The PostgreSQL variant of a (PostgreSQL, other) pair of statements, or the other one."""
+    return statements[0] if connection.dialect.name == "postgresql" else statements[1]

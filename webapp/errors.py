@@ -222,7 +222,10 @@ def register_error_handlers(app: Flask) -> None:
             return body, code, {"Allow": ", ".join(error.valid_methods)}  # type: ignore[attr-defined]
         if status == 429:
             body, code = response
-            return body, code, {"Retry-After": str(_seconds_until_limit_resets())}
+            retry_after = getattr(error, "retry_after", None)  # set by webapp.ratelimits
+            if not isinstance(retry_after, int):
+                retry_after = _seconds_until_limit_resets()
+            return body, code, {"Retry-After": str(retry_after)}
         return response
 
     @app.errorhandler(Exception)

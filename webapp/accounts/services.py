@@ -3,6 +3,7 @@ tokens. Signed-in sessions are in `sessions.py`."""
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -10,6 +11,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
+from webapp.accounts import token_cache
 from webapp.accounts.models import ApiCaller, ApiToken, Role, User
 from webapp.accounts.passwords import (
     DUMMY_HASH,
@@ -218,19 +220,30 @@ _TOKEN_AND_OWNER = (
 
 
 def caller_for_api_token(plain: str) -> ApiCaller | None:
-    """The active owner of a live token, or None. Notes the last use at a coarse resolution."""
+    """The active owner of a live token, or None. Notes the last use at a coarse resolution.
+    A token read moments ago in this process is answered from `token_cache`."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    row = db.session.connection().execute(_TOKEN_AND_OWNER, {"token_hash": _digest(plain)}).first()
-    if row is None:
-        return None
-    token_id, revoked_at, last_used_at, user_id, email, role, is_active = row
-    if revoked_at is not None or not is_active:
-        return None
+    token_hash = _digest(plain)
+    cache = token_cache.cache()
+    entry = cache.get(token_hash) if cache is not None else None
+    if entry is None:
+        row = db.session.connection().execute(_TOKEN_AND_OWNER, {"token_hash": token_hash}).first()
+        if row is None:
+            return None
+        token_id, revoked_at, last_used_at, user_id, email, role, is_active = row
+        if revoked_at is not None or not is_active:
+            return None
+        entry = token_cache.CachedToken(
+            token_id, ApiCaller(user_id, email, role), last_used_at, time.monotonic()
+        )
+        if cache is not None:
+            cache.put(token_hash, entry)
     now = clock.now()
-    if last_used_at is None or now - last_used_at > TOKEN_LAST_USED_RESOLUTION:
-        _note_token_use(token_id, now)
-    return ApiCaller(user_id, email, role)
+    if entry.last_used_at is None or now - entry.last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        _note_token_use(entry.token_id, now)
+        entry.last_used_at = now  # noted, or not worth another try on every request
+    return entry.caller
 
 
 def _note_token_use(token_id: int, now: datetime) -> None:

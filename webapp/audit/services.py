@@ -3,7 +3,8 @@ change it describes or not at all."""
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Integer, String, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql
 
 from webapp import clock
 from webapp.audit.models import AuditEvent
@@ -33,6 +34,36 @@ def record(
             "data": data,
         },
     )
+
+
+_events = AuditEvent.__table__
+# A whole batch in one statement on PostgreSQL: the subjects' ids as one array, unnested.
+_INSERT_FOR_EACH_ID = insert(_events).from_select(
+    ("occurred_at", "action", "subject_type", "subject_id", "actor", "data"),
+    select(
+        bindparam("occurred_at", type_=_events.c.occurred_at.type),
+        bindparam("action", type_=String()),
+        bindparam("subject_type", type_=String()),
+        func.unnest(bindparam("ids", type_=postgresql.ARRAY(Integer))),
+        bindparam("actor", type_=String()),
+        bindparam("data", type_=_events.c.data.type),
+    ),
+)
+
+
+def record_many(
+    action: str, subject_type: str, subject_ids: list[int], *, actor: str, **data: Any
+) -> None:
+    """The same event for many subjects (a batch of a job): one statement on PostgreSQL, one
+    executemany elsewhere."""
+    connection = db.session.connection()
+    event = {"occurred_at": clock.now(), "action": action, "subject_type": subject_type}
+    event |= {"actor": actor, "data": data}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_FOR_EACH_ID, {**event, "ids": subject_ids})
+    else:
+        many = [{**event, "subject_id": i, "actor_user_id": None} for i in subject_ids]
+        connection.execute(_INSERT, many)
 
 
 def record_action(

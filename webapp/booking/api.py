@@ -19,7 +19,7 @@ from webapp.booking.schemas import (
 )
 from webapp.clock import to_lagos
 from webapp.errors import NotFoundError
-from webapp.idempotency.http import idempotent
+from webapp.idempotency.http import answer_before_commit, idempotent
 from webapp.ratelimits import per_ip_and_account
 
 TRIP_NOT_FOUND = "no such trip"
@@ -178,11 +178,15 @@ def available_seats() -> tuple[Response, int]:
 )
 @token_required
 @per_ip_and_account("HOLD")
-@idempotent()
-def reserve() -> tuple[Response, int]:
+@idempotent(answered_before_commit=True)
+def reserve() -> Response:
     wanted = parse_body(ReserveRequest, '{"tripId": 12, "seatNumbers": ["1A"]}')
-    hold = services.hold_seats(api_user().id, wanted.tripId, wanted.seatNumbers)
-    return respond(_hold_answer(hold), 201)
+    return answer_before_commit(
+        lambda before_commit: services.hold_seats(
+            api_user().id, wanted.tripId, wanted.seatNumbers, before_commit
+        ),
+        lambda hold: respond(_hold_answer(hold), 201),
+    )
 
 
 @bp.delete("/bookings/<int:booking_id>/hold")

@@ -11,7 +11,7 @@ when this process saw the seats taken moments ago, from its seat cache (see seat
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,12 +31,11 @@ from webapp.booking.errors import (
 from webapp.booking.models import (
     HOLDING_STATUSES,
     Booking,
-    BookingSeat,
     BookingStatus,
     hold_is_live,
 )
 from webapp.booking.rules import HoldRules
-from webapp.database import UTCDateTime, begin_write, busy_is_polite
+from webapp.database import UTCDateTime, begin_write, busy_is_polite, for_dialect, one_of_ids
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.fleet.models import Operator
@@ -82,8 +81,15 @@ class HoldReceipt:
     currency: str
 
 
-def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt:
-    """Hold the seats for the user, all or none, for SEAT_HOLD_MINUTES."""
+def hold_seats(
+    user_id: int,
+    trip_id: int,
+    labels: Iterable[str],
+    before_commit: Callable[["HoldReceipt"], None] | None = None,
+) -> HoldReceipt:
+    """Hold the seats for the user, all or none, for SEAT_HOLD_MINUTES. `before_commit` is
+    given the receipt inside the hold's transaction, just before it commits (the caller may
+    write there what must commit with the hold, such as the request's idempotency key)."""
     rules = HoldRules.current()
     wanted = normalise_labels(labels, rules.max_seats)
     now = clock.now()
@@ -93,7 +99,9 @@ def hold_seats(user_id: int, trip_id: int, labels: Iterable[str]) -> HoldReceipt
         trip = _refuse_early(trip_id, wanted, rules, now)
         for _ in range(REFERENCE_ATTEMPTS):
             try:
-                return busy_is_polite(lambda: _hold(user_id, trip, wanted, rules, now))
+                return busy_is_polite(
+                    lambda: _hold(user_id, trip, wanted, rules, now, before_commit)
+                )
             except IntegrityError as error:
                 if "reference" not in str(error.orig):
                     raise
@@ -175,15 +183,15 @@ _INSERT_HOLD_UNDER_LIMIT = (
     .returning(_bookings.c.id)
 )
 
-_INSERT_BOOKING_SEATS = insert(BookingSeat.__table__)
-
 
 def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: datetime) -> _TripFacts:
     """Refuse, without taking any lock, what is certain to fail: no such trip or seat, sales
     closed, a seat visibly taken. This read never grants a seat; the UPDATE in `_hold` does."""
-    rows = db.session.execute(
-        _TRIP_AND_WANTED_SEATS, {"for_trip": trip_id, "labels": wanted, "now": now}
-    ).all()
+    rows = (
+        db.session.connection()
+        .execute(_TRIP_AND_WANTED_SEATS, {"for_trip": trip_id, "labels": wanted, "now": now})
+        .all()
+    )
     if not rows:
         raise NotFoundError("We could not find that trip.")
     status, departs_at, fare, currency, policy, _, _ = rows[0]
@@ -202,7 +210,12 @@ def _refuse_early(trip_id: int, wanted: list[str], rules: HoldRules, now: dateti
 
 
 def _hold(
-    user_id: int, trip: _TripFacts, wanted: list[str], rules: HoldRules, now: datetime
+    user_id: int,
+    trip: _TripFacts,
+    wanted: list[str],
+    rules: HoldRules,
+    now: datetime,
+    before_commit: Callable[[HoldReceipt], None] | None,
 ) -> HoldReceipt:
     begin_write()
     connection = db.session.connection()
@@ -253,13 +266,6 @@ def _hold(
         _refuse_early(trip.id, wanted, rules, clock.now())  # says precisely what went wrong
         raise SeatsUnavailableError(wanted)  # everything freed up again in the meantime
 
-    connection.execute(
-        _INSERT_BOOKING_SEATS,
-        [
-            {"booking_id": booking_id, "trip_seat_id": seat_id, "label": label}
-            for seat_id, label in claimed
-        ],
-    )
     audit.record(
         "booking.held",
         "booking",
@@ -269,8 +275,7 @@ def _hold(
         seats=wanted,
         expires_at=expires_at.isoformat(),
     )
-    db.session.commit()
-    return HoldReceipt(
+    receipt = HoldReceipt(
         booking_id,
         reference,
         BookingStatus.HELD,
@@ -279,6 +284,10 @@ def _hold(
         currency=trip.currency,
         **amounts,
     )
+    if before_commit is not None:
+        before_commit(receipt)
+    db.session.commit()
+    return receipt
 
 
 def release_hold(user_id: int, booking_id: int) -> Booking:
@@ -308,30 +317,61 @@ def _release(user_id: int, booking_id: int, now: datetime) -> Booking:
     return booking
 
 
-def expire_stale_holds(now: datetime | None = None, limit: int = 500) -> int:
-    """Tidy up: mark dead unpaid holds EXPIRED and free their seats. Safe to run concurrently.
+EXPIRY_BATCH = 500  # dead holds ended per transaction (well under SQLite's 999 parameters)
+
+# The next batch of dead holds, locked (skipping any that another transaction holds), then
+# marked EXPIRED; their ids and trips come back for the seats and the audit trail. Two
+# statements: as a subquery of the UPDATE, PostgreSQL may run a LIMIT … SKIP LOCKED select more
+# than once and so end more holds than the batch.
+_LOCK_DEAD_BATCH = (
+    select(_bookings.c.id)
+    .where(_bookings.c.status == BookingStatus.HELD, _bookings.c.hold_expires_at <= _NOW)
+    .order_by(_bookings.c.hold_expires_at)
+    .limit(bindparam("batch", type_=Integer()))
+    .with_for_update(skip_locked=True)
+)
+_EXPIRE_DEAD_HOLDS = tuple(
+    _bookings.update()
+    .where(of_batch)
+    .values(status=BookingStatus.EXPIRED, updated_at=_NOW)
+    .returning(_bookings.c.id, _bookings.c.trip_id)
+    for of_batch in one_of_ids(_bookings.c.id, "ids")
+)
+
+
+def expire_stale_holds(now: datetime | None = None, batch: int = EXPIRY_BATCH) -> int:
+    """Tidy up: mark dead unpaid holds EXPIRED and free their seats, `batch` holds per
+    transaction until none is left. Safe to run concurrently (each run skips the holds another
+    has locked).
 
     Holds with a payment in flight (PENDING_PAYMENT) are left to the payment flow, which asks
     the gateway first. Expiry itself never waits for this: every query already treats a hold
     past its `hold_expires_at` as dead.
     """
     moment = now or clock.now()
-    candidates = queries.dead_holds(BookingStatus.HELD, moment, limit)
-    db.session.rollback()
     expired = 0
-    for booking_id in candidates:
-        begin_write()
-        booking = seats.locked_booking(booking_id, skip_locked=True)
-        if (
-            booking is not None
-            and booking.status == BookingStatus.HELD
-            and not booking.is_live_hold(moment)
-        ):
-            seats.end_hold(booking, BookingStatus.EXPIRED, moment)
-            audit.record("booking.expired", "booking", booking.id, actor="system")
-            expired += 1
+    while True:
+        ended = busy_is_polite(lambda: _expire_batch(moment, batch))
+        expired += ended
+        if ended < batch:
+            return expired
+
+
+def _expire_batch(now: datetime, batch: int) -> int:
+    begin_write()
+    connection = db.session.connection()
+    ids = connection.execute(_LOCK_DEAD_BATCH, {"now": now, "batch": batch}).scalars().all()
+    if not ids:
         db.session.commit()
-    return expired
+        return 0
+    ended = connection.execute(
+        for_dialect(connection, _EXPIRE_DEAD_HOLDS), {"now": now, "ids": ids}
+    ).all()
+    if ended:
+        seats.free_seats_of_expired(connection, ended)
+        audit.record_many("booking.expired", "booking", [i for i, _ in ended], actor="system")
+    db.session.commit()
+    return len(ended)
 
 
 def extend_hold_for_payment(booking: Booking, now: datetime, rules: HoldRules) -> None:
