@@ -15,8 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import webapp.models  # noqa: F401 - every table must be known to Alembic and create_all
 from jobs.registry import JOBS
+from webapp import boundary, gateways, presentation, security
 from webapp import config as config_module
-from webapp import gateways, presentation, security
 from webapp.accounts.cli import users_cli
 from webapp.accounts.views import bp as accounts_bp
 from webapp.admin import bp as admin_bp
@@ -61,6 +61,7 @@ def create_app(
     app.config.update(config_module.from_environment(environ))
     app.config.update(overrides or {})
     config_module.check_production_settings(app.config)
+    boundary.init_app(app)  # first: its converter and checks come before every other hook
     _prepare_sqlite_folder(app)
     _choose_rate_limit_storage(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,11 +1,12 @@
 """Account forms. They check shape; the services check the rules and have the last word."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.boundary.forms import SafeForm
 
-class RegisterForm(FlaskForm):
+
+class RegisterForm(SafeForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
@@ -19,11 +20,11 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
 
 
-class TokenForm(FlaskForm):
+class TokenForm(SafeForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])

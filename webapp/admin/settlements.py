@@ -81,7 +81,7 @@ def adjust_view() -> Response:
     return redirect(url_for("admin.settlements"), 303)
 
 
-@bp.get("/settlements/<int:settlement_id>")
+@bp.get("/settlements/<id:settlement_id>")
 @admin_required
 def settlement(settlement_id: int) -> str:
     found = _settlement(settlement_id)
@@ -93,7 +93,7 @@ def settlement(settlement_id: int) -> str:
     )
 
 
-@bp.post("/settlements/<int:settlement_id>/approve")
+@bp.post("/settlements/<id:settlement_id>/approve")
 @admin_required
 def approve_view(settlement_id: int) -> Response:
     approved = approve(settlement_id, current_user.id)
@@ -105,7 +105,7 @@ def approve_view(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.post("/settlements/<int:settlement_id>/send")
+@bp.post("/settlements/<id:settlement_id>/send")
 @admin_required
 def send(settlement_id: int) -> Response:
     payout = send_payout(settlement_id, current_user.id)
@@ -120,7 +120,7 @@ def send(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.post("/settlements/<int:settlement_id>/check")
+@bp.post("/settlements/<id:settlement_id>/check")
 @admin_required
 def check(settlement_id: int) -> Response:
     found = _settlement(settlement_id)
@@ -143,7 +143,7 @@ def check(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.get("/settlements/<int:settlement_id>/statement")
+@bp.get("/settlements/<id:settlement_id>/statement")
 @admin_required
 def statement(settlement_id: int) -> str:
     found = _settlement(settlement_id)
@@ -152,7 +152,7 @@ def statement(settlement_id: int) -> str:
     )
 
 
-@bp.get("/settlements/<int:settlement_id>.csv")
+@bp.get("/settlements/<id:settlement_id>.csv")
 @admin_required
 def settlement_csv(settlement_id: int) -> Response:
     found = _settlement(settlement_id)

@@ -51,7 +51,7 @@ def _hold_json(hold: services.HoldReceipt) -> dict[str, Any]:
     }
 
 
-@bp.get("/trips/<int:trip_id>/seats")
+@bp.get("/trips/<id:trip_id>/seats")
 @token_required
 def trip_seats(trip_id: int) -> Response:
     states = _states(trip_id, current_app.config["SEAT_STATE_CACHE_SECONDS"])
@@ -98,7 +98,7 @@ def reserve() -> tuple[Response, int]:
     return jsonify(_hold_json(hold)), 201
 
 
-@bp.delete("/bookings/<int:booking_id>/hold")
+@bp.delete("/bookings/<id:booking_id>/hold")
 @token_required
 def release_hold(booking_id: int) -> Response:
     booking = services.release_hold(api_user().id, booking_id)

@@ -25,14 +25,14 @@ def _quote_json(quote: CancellationQuote) -> dict[str, Any]:
     }
 
 
-@bp.get("/bookings/<int:booking_id>/cancel")
+@bp.get("/bookings/<id:booking_id>/cancel")
 @token_required
 def cancellation_quote(booking_id: int) -> Response:
     booking = queries.booking_by_id(booking_id, api_user())
     return jsonify(_quote_json(quote_cancellation(booking)))
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post("/bookings/<id:booking_id>/cancel")
 @token_required
 @idempotent()
 def cancel(booking_id: int) -> Response:

@@ -7,6 +7,7 @@ from flask import Response, jsonify, request, url_for
 
 from webapp.api import bp
 from webapp.api.auth import api_user, token_required
+from webapp.boundary import raw_body
 from webapp.errors import AuthenticationError, DomainError, ValidationError
 from webapp.extensions import limiter
 from webapp.gateways.base import WebhookRejectedError, WebhookUnreadableError
@@ -91,7 +92,7 @@ def create_payment() -> tuple[Response, int]:
     ), 201
 
 
-@bp.get("/payments/<int:payment_id>")
+@bp.get("/payments/<id:payment_id>")
 @token_required
 def get_payment(payment_id: int) -> Response:
     payment = queries.payment_for(payment_id, api_user())
@@ -103,6 +104,7 @@ def get_payment(payment_id: int) -> Response:
 
 @bp.post("/payments/webhook/flutterwave")
 @limiter.exempt
+@raw_body  # authenticated first, then read by the gateway's own strict parser
 def flutterwave_webhook() -> Response:
     """Authenticate, store once, answer 200; verification and apply happen on the queue (or
     here, before answering, when Redis is down)."""

@@ -256,7 +256,7 @@ def expire_link(link_id: str) -> Response | tuple[Response, int]:
     return jsonify({"id": link_id, "expired": True})
 
 
-@bp.post("/control/transactions/<int:transaction_id>")
+@bp.post("/control/transactions/<id:transaction_id>")
 def plant(transaction_id: int) -> Response | tuple[Response, int]:
     """Change what the gateway reports for a transaction (a mismatch for reconciliation)."""
     transaction = state().transactions.get(transaction_id)
