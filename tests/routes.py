@@ -12,7 +12,7 @@ API token instead (the anonymous caller sends none).
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -50,13 +50,21 @@ class Declared:
     access: Access
     answers: Mapping[str, str]  # method → six status codes, one per caller in ROLES
     values: Mapping[str, str] = field(default_factory=dict)  # path argument → World attribute
+    # Tables a refused (4xx) request may still write, and why (see DECLARED).
+    refused_writes: frozenset[str] = frozenset()
 
     def expected(self, method: str) -> tuple[int, ...]:
         return tuple(int(code) for code in self.answers[method].split())
 
 
-def d(access: Access, values: Mapping[str, str] | None = None, **answers: str) -> Declared:
-    return Declared(access, answers, values or {})
+def d(
+    access: Access,
+    values: Mapping[str, str] | None = None,
+    *,
+    refused_writes: frozenset[str] = frozenset(),
+    **answers: str,
+) -> Declared:
+    return Declared(access, answers, values or {}, refused_writes)
 
 
 TRIP = {"trip_id": "trip_id"}
@@ -177,7 +185,10 @@ DECLARED: dict[str, Declared] = {
     "api.get_payment": d(Access.API, {"payment_id": "payment_id"}, GET="401 200 404 404 404 404"),
     "api.start_job": d(Access.JOBS, {"job": "job"}, POST="401 401 401 401 401 401"),
     "api.jobs_health": d(Access.JOBS, GET="401 401 401 401 401 401"),
-    "api.flutterwave_webhook": d(Access.WEBHOOK, POST="401 401 401 401 401 401"),
+    # An authentic body that is not Flutterwave's is stored as rejected before its 400.
+    "api.flutterwave_webhook": d(
+        Access.WEBHOOK, POST="401 401 401 401 401 401", refused_writes=frozenset({"webhook_events"})
+    ),
 }
 
 # The Flutterwave simulator: what the real gateway would answer, to anyone (it checks the
@@ -225,6 +236,12 @@ SANDBOX_ANSWERS: dict[str, dict[str, str]] = {
     "sandbox.list_transfers": {"GET": "401"},
     "sandbox.get_transfer": {"GET": "401"},
 }
+# A token's last use is recorded (at most once a minute) even when the request it came with is
+# then refused: it was used.
+for _endpoint, _declared in DECLARED.items():
+    if _declared.access == Access.API:
+        DECLARED[_endpoint] = replace(_declared, refused_writes=frozenset({"api_tokens"}))
+
 for _endpoint, _answers in SANDBOX_ANSWERS.items():
     DECLARED[_endpoint] = Declared(
         Access.SANDBOX,
