@@ -12,12 +12,7 @@ from werkzeug.routing import Rule
 from webapp.config import DEV_WEBHOOK_HASH
 
 # Field names the views read (query strings and forms), and a few they do not.
-NAMES = (
-    "amount amount_delta back card code csrf_token currency date destination email from key "
-    "month name next operator origin outcome page password reason reference seats sort status "
-    "time to transaction_id tripId tx_ref wait webhook idempotency_key confirm phone seat "
-    "seatNumbers q days flag cursor"
-).split()
+NAMES = ["amount", "amount_delta", "back", "card", "code", "csrf_token", "currency", "date", "destination", "email", "from", "key", "month", "name", "next", "operator", "origin", "outcome", "page", "password", "reason", "reference", "seats", "sort", "status", "time", "to", "transaction_id", "tripId", "tx_ref", "wait", "webhook", "idempotency_key", "confirm", "phone", "seat", "seatNumbers", "q", "days", "flag", "cursor"]
 
 HUGE_NUMBERS = ("2147483648", "9223372036854775808", "1" + "0" * 400, "-1", "0", "1e309", "NaN")
 HOSTILE_TEXT = (
@@ -124,11 +119,13 @@ def path_value(converter: str, good: object) -> st.SearchStrategy[str]:
     if converter == "IdConverter":
         return st.one_of(
             st.just(kept),
+            st.just(kept),
             st.sampled_from(["2147483647", "2147483648", "9223372036854775808", "1" + "0" * 400]),
             st.integers(min_value=0, max_value=2**70).map(str),
         )
     return st.one_of(
         st.just(kept),
+        st.just(kept + "%00"),
         text().map(lambda s: quote(s, safe="")),
         st.sampled_from(["%zz", "%", "%00", "RP-%00", "%ED%A0%80", "%FF"]),
     )
@@ -141,7 +138,9 @@ def build_path(rule: Rule, values: dict[str, str]) -> str:
 
 @st.composite
 def queries(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["none", "fields", "raw"]))
+    """Nothing; one hostile value under every name the views read (a flood: whatever this
+    route reads, it gets it); a few random fields; or a malformed raw query."""
+    kind = draw(st.sampled_from(["none", "flood", "fields", "raw"]))
     if kind == "none":
         return b""
     if kind == "raw":
@@ -150,7 +149,11 @@ def queries(draw: st.DrawFn) -> bytes:
                 [b"tripId=%zz", b"origin=%", b"tx_ref=%FF%FE", b"q=%ED%A0%80", b"date=%00", b"%"]
             )
         )
-    pairs = draw(st.lists(st.tuples(st.sampled_from(NAMES), text()), max_size=4))
+    if kind == "flood":
+        value = draw(st.sampled_from(HOSTILE_TEXT))
+        pairs = [(name, value) for name in NAMES]
+    else:
+        pairs = draw(st.lists(st.tuples(st.sampled_from(NAMES), text()), max_size=6))
     return "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in pairs).encode()
 
 
@@ -186,10 +189,19 @@ CONTENT_TYPES = (
 
 @st.composite
 def bodies(draw: st.DrawFn) -> tuple[bytes | None, dict[str, str] | None, str | None]:
-    """(raw body, form fields, content type): one of a form, JSON, raw bytes, nothing."""
-    kind = draw(st.sampled_from(["form", "json", "raw-json", "raw", "none"]))
+    """(raw body, form fields, content type): a form or a JSON object flooded with one hostile
+    value under every name, random ones, JSON of hostile shapes, raw bytes, or nothing."""
+    kind = draw(
+        st.sampled_from(["flood-form", "form", "flood-json", "json", "raw-json", "raw", "none"])
+    )
+    if kind == "flood-form":
+        value = draw(st.sampled_from(HOSTILE_TEXT))
+        return None, dict.fromkeys(NAMES, value), None
     if kind == "form":
         return None, draw(st.dictionaries(st.sampled_from(NAMES), text(), max_size=5)), None
+    if kind == "flood-json":
+        value = draw(json_values())
+        return _dumps(dict.fromkeys(NAMES, value)), None, "application/json"
     if kind == "json":
         return _dumps(draw(json_values())), None, "application/json"
     if kind == "raw-json":
