@@ -12,7 +12,49 @@ from werkzeug.routing import Rule
 from webapp.config import DEV_WEBHOOK_HASH
 
 # Field names the views read (query strings and forms), and a few they do not.
-NAMES = ["amount", "amount_delta", "back", "card", "code", "csrf_token", "currency", "date", "destination", "email", "from", "key", "month", "name", "next", "operator", "origin", "outcome", "page", "password", "reason", "reference", "seats", "sort", "status", "time", "to", "transaction_id", "tripId", "tx_ref", "wait", "webhook", "idempotency_key", "confirm", "phone", "seat", "seatNumbers", "q", "days", "flag", "cursor"]
+NAMES = [
+    "amount",
+    "amount_delta",
+    "back",
+    "card",
+    "code",
+    "csrf_token",
+    "currency",
+    "date",
+    "destination",
+    "email",
+    "from",
+    "key",
+    "month",
+    "name",
+    "next",
+    "operator",
+    "origin",
+    "outcome",
+    "page",
+    "password",
+    "reason",
+    "reference",
+    "seats",
+    "sort",
+    "status",
+    "time",
+    "to",
+    "transaction_id",
+    "tripId",
+    "tx_ref",
+    "wait",
+    "webhook",
+    "idempotency_key",
+    "confirm",
+    "phone",
+    "seat",
+    "seatNumbers",
+    "q",
+    "days",
+    "flag",
+    "cursor",
+]
 
 HUGE_NUMBERS = ("2147483648", "9223372036854775808", "1" + "0" * 400, "-1", "0", "1e309", "NaN")
 HOSTILE_TEXT = (
