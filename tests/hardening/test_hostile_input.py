@@ -56,7 +56,7 @@ def probe_route(setting: Setting, call: Call, tally: Tally) -> None:
         if call.method != "GET":
             body, form, content_type = data.draw(bodies(), label="body")
             if form is not None:
-                kwargs["data"] = {"csrf_token": setting.callers[role].csrf, **form}
+                kwargs["data"] = {**form, "csrf_token": setting.callers[role].csrf}
             elif body is not None:
                 kwargs["data"] = body
             if content_type is not None:
