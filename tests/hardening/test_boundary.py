@@ -1,6 +1,8 @@
 """The input boundary's own rules: body size, malformed encodings, headers, path values, the
 JSON checks and the WTForms validator, each refused with the structured error body."""
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -9,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from tests.helpers import assert_api_error, csrf_from
 from webapp.accounts.forms import LoginForm
 from webapp.boundary import strict_loads
+from webapp.boundary.converters import IdConverter
 from webapp.boundary.jsonbody import JsonFieldRefusedError, JsonRefusedError, nesting_depth_exceeds
 
 
@@ -96,3 +99,31 @@ def test_every_form_refuses_nul_in_any_field(app: Flask) -> None:
         finally:
             app.config["WTF_CSRF_ENABLED"] = True
     assert form.errors == {"email": ["This field contains a NUL character."]}
+
+
+@pytest.mark.parametrize(
+    ("number", "matches"),
+    [
+        ("0", True),
+        ("2147483647", True),
+        ("0002147483", True),
+        ("2147483648", False),
+        ("2999999999", False),
+        ("9223372036854775808", False),
+        ("1" + "0" * 400, False),
+    ],
+)
+def test_an_id_matches_only_within_the_integer_column(number: str, matches: bool) -> None:
+    assert bool(re.fullmatch(IdConverter.regex, number)) is matches
+
+
+def test_an_id_past_the_range_is_a_404_even_where_another_method_shares_the_path(
+    client: FlaskClient,
+) -> None:
+    """A converter refusing after the match made Werkzeug answer 405 for the POST of a path
+    whose GET rule it had seen first."""
+    token = csrf_from(client, "/login")
+    assert (
+        client.post("/admin/trips/2147483648/board", data={"csrf_token": token}).status_code == 404
+    )
+    assert client.post("/trips/2147483648/hold", data={"csrf_token": token}).status_code == 404
