@@ -1,5 +1,6 @@
 """The checks `before_request` runs on every request, before any view or service sees it."""
 
+from collections.abc import Iterable
 from urllib.parse import unquote_to_bytes
 
 from flask import Request, current_app, request
@@ -88,8 +89,8 @@ def _check_encoded(raw: bytes, where: str) -> None:
         raise MalformedRequestError(f"The {where} is not valid UTF-8.") from error
 
 
-def _check_fields(items: object) -> None:
-    for name, value in items:  # type: ignore[attr-defined]
+def _check_fields(items: Iterable[tuple[str, str]]) -> None:
+    for name, value in items:
         problem = unsafe_text(name) or unsafe_text(value)
         if problem:
             field = name if not unsafe_text(name) else "field name"
