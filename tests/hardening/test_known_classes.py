@@ -111,7 +111,7 @@ def test_deeply_nested_json_is_refused_before_it_is_parsed(
         content_type="application/json",
         headers={**bearer(app), "Idempotency-Key": "deep"},
     )
-    assert_api_error(response, 400, "INVALID_JSON")
+    assert_api_error(response, 422, "VALIDATION_ERROR")
     assert bookings() == 0
 
 

@@ -6,8 +6,8 @@
   strings with NUL or control characters are a 404; a malformed `%`-escape in the path is a 400;
 - query strings and form bodies: well-formed `%`-escapes decoding to UTF-8 (400); no NUL or lone
   surrogate in a name or a value (422 naming the field);
-- JSON bodies: nesting depth counted before parsing, NaN/Infinity/1e309 refused (400), NUL and
-  lone surrogates refused in any string, keys included (422 naming the field): `jsonbody.py`;
+- JSON bodies: nesting depth counted before parsing, NaN/Infinity/1e309 refused, NUL and lone
+  surrogates refused in any string, keys included (422, naming the field): `jsonbody.py`;
 - forms: `forms.SafeForm` (every WTForms form's base) refuses the same characters per field.
 
 The JSON API's own schemas (field types and ranges) and the webhook's shape come after this.

@@ -25,16 +25,16 @@ _OPENERS = frozenset(b"[{")
 
 
 class JsonRefusedError(DomainError, ValueError):
-    """A JSON body the boundary will not pass on. A ValueError too, so that Werkzeug's
-    `get_json` treats it as a parse failure."""
+    """A JSON body the boundary will not pass on: a 422, as the API answers any body it cannot
+    take (`details.body` says why). A ValueError too, so that Werkzeug's `get_json` treats it
+    as a parse failure."""
 
-    status_code = 400
-    code = "INVALID_JSON"
+    status_code = 422
+    code = "VALIDATION_ERROR"
 
 
 class JsonFieldRefusedError(JsonRefusedError):
-    status_code = 422
-    code = "VALIDATION_ERROR"
+    """A string in the body that cannot be stored; `details` names the field."""
 
 
 def nesting_depth_exceeds(data: bytes, limit: int) -> bool:
@@ -51,13 +51,15 @@ def nesting_depth_exceeds(data: bytes, limit: int) -> bool:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise JsonRefusedError(f"{name} is not a number JSON allows here.")
+    message = f"{name} is not a number JSON allows."
+    raise JsonRefusedError(message, details={"body": message})
 
 
 def _finite_float(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     def parse_float(text: str) -> Any:
         if not math.isfinite(float(text)):
-            raise JsonRefusedError(f"The number {text[:20]} is too large.")
+            message = f"The number {text[:20]} is too large."
+            raise JsonRefusedError(message, details={"body": message})
         return parse(text)
 
     return parse_float
@@ -85,7 +87,7 @@ def _walk(value: Any, path: str) -> None:
 def strict_loads(
     data: str | bytes, *, max_depth: int, parse_float: Callable[[str], Any] = float
 ) -> Any:
-    """Parse `data` or raise JsonRefusedError (400) / JsonFieldRefusedError (422)."""
+    """Parse `data` or raise JsonRefusedError (JsonFieldRefusedError when a field is to blame)."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if nesting_depth_exceeds(raw, max_depth):
         message = f"The JSON is nested more than {max_depth} levels deep."
@@ -97,8 +99,8 @@ def strict_loads(
     except JsonRefusedError:
         raise
     except (ValueError, RecursionError) as error:  # syntax, bad encoding, a 5,000-digit integer
-        message = "The body is not valid JSON."
-        raise JsonRefusedError(message, details={"body": str(error)[:200]}) from error
+        message = f"The body is not valid JSON: {str(error)[:200]}"
+        raise JsonRefusedError(message, details={"body": message}) from error
     _walk(value, "")
     return value
 
