@@ -172,7 +172,7 @@ def database_snapshot() -> dict[str, str]:
             f'FROM "{t}" r'
             for t in tables
         )
-        snapshot = dict(connection.exec_driver_sql(digest).tuples())
+        snapshot = dict(connection.exec_driver_sql(digest).all())
     else:
         tables = connection.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
