@@ -68,6 +68,16 @@ def test_a_json_id_past_the_integer_column_is_a_422(
     assert_api_error(response, 422, "VALIDATION_ERROR")
 
 
+@API_SCHEMAS
+@pytest.mark.parametrize("number", HUGE_IDS)
+def test_a_query_id_past_the_integer_column_is_a_422(
+    app: Flask, client: FlaskClient, number: str
+) -> None:
+    """Found by the hostile-input properties: a 500 on PostgreSQL."""
+    response = client.get(f"/api/bookings/reserve?tripId={number}", headers=bearer(app))
+    assert_api_error(response, 422, "VALIDATION_ERROR")
+
+
 # -- a lone surrogate anywhere in a JSON body, even under an unknown key
 
 
