@@ -7,6 +7,8 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi:app
 HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' webapp/config.py)
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
+JSQR_VERSION := $(shell sed -n 's/^JSQR_VERSION = "\(.*\)"/\1/p' webapp/config.py)
+JSQR_FILE := static/vendor/jsQR-$(JSQR_VERSION).js
 
 .PHONY: help install run worker test lint format migration services chromium contract-client axe bench clean
 
@@ -25,10 +27,14 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(BIN)/.installed $(HTMX_FILE)
+install: $(BIN)/.installed $(HTMX_FILE) $(JSQR_FILE)
 
-$(HTMX_FILE): scripts/fetch_htmx.sh webapp/config.py | $(BIN)/.installed
-	@scripts/fetch_htmx.sh $(BIN)/python $@
+$(HTMX_FILE): scripts/fetch_npm_file.sh webapp/config.py | $(BIN)/.installed
+	@scripts/fetch_npm_file.sh $(BIN)/python htmx.org HTMX dist/htmx.min.js $@
+
+# The QR reader of the boarding page, for browsers without BarcodeDetector (Apache-2.0).
+$(JSQR_FILE): scripts/fetch_npm_file.sh webapp/config.py | $(BIN)/.installed
+	@scripts/fetch_npm_file.sh $(BIN)/python jsqr JSQR dist/jsQR.js $@
 
 run: install
 	$(FLASK) db upgrade

@@ -29,19 +29,22 @@ from webapp.config import ROOT
 from webapp.database import configure_engine
 from webapp.demo.cli import seed_demo_command
 from webapp.errors import register_error_handlers
-from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.extensions import compress, csrf, db, limiter, login_manager, migrate
 from webapp.health.checks import redis_is_up
 from webapp.health.views import bp as health_bp
 from webapp.jobs import api as _jobs_api  # noqa: F401
 from webapp.jobs import dispatch, specs
 from webapp.jobs.cli import jobs_cli
 from webapp.ledger.cli import ledger_cli
+from webapp.notifications.attachments import DRAWERS, TICKET_PDF
 from webapp.payments import api as _payments_api  # noqa: F401
 from webapp.payments.ledger_backfill import backfill_command
 from webapp.payments.views import bp as payments_bp
 from webapp.payments.webhooks import EVENT_HANDLERS
+from webapp.recovery.views import bp as recovery_bp
 from webapp.settlements.cli import settlements_cli
 from webapp.settlements.payouts import process_transfer_event
+from webapp.tickets.pdf import ticket_attachment
 from webapp.tickets.views import bp as tickets_bp
 from webapp.trips import api as _trips_api  # noqa: F401
 from webapp.trips.views import bp as trips_bp
@@ -66,6 +69,8 @@ def create_app(
     _choose_rate_limit_storage(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    # First bound, so its after_request runs last: it compresses the finished response.
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -80,6 +85,7 @@ def create_app(
     seats.install_hooks()
     gateways.init_app(app)
     EVENT_HANDLERS["transfer.completed"] = process_transfer_event  # a payout's transfer
+    DRAWERS[TICKET_PDF] = ticket_attachment  # the confirmation e-mail's ticket PDF
     ledger_cli.add_command(backfill_command)
     for command in (jobs_cli, users_cli, seed_demo_command, ledger_cli, settlements_cli):
         app.cli.add_command(command)
@@ -119,6 +125,7 @@ def _trust_proxies(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         accounts_bp,
+        recovery_bp,
         trips_bp,
         booking_bp,
         payments_bp,

@@ -26,6 +26,10 @@ MIN_SECRET_LENGTH = 16
 HTMX_VERSION = "2.0.8"
 HTMX_SRI = "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz"
 HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+# jsQR reads QR codes on the boarding page where the browser has no BarcodeDetector; served
+# from static/vendor only (make install fetches it from npm and checks this hash).
+JSQR_VERSION = "1.4.0"
+JSQR_SRI = "sha384-b5Ya4Bq3qCyz39m2ISh+4DxjAIljdeFwK/BsXLuj9gugaNwAcj/ia15fxNZL9Nlx"
 
 
 def load_dotenv_file() -> None:
@@ -135,6 +139,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "PROXY_HOPS": _number(env, "PROXY_HOPS", 0),
         "SEARCH_MAX_DAYS_AHEAD": _number(env, "SEARCH_MAX_DAYS_AHEAD", 180),
         "LOGIN_RATE_LIMIT": _str(env, "LOGIN_RATE_LIMIT", "10 per minute"),
+        "PASSWORD_RESET_MINUTES": _number(env, "PASSWORD_RESET_MINUTES", 60),
+        "PASSWORD_RESET_RATE_LIMIT": _str(env, "PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        "FIND_BOOKING_MINUTES": _number(env, "FIND_BOOKING_MINUTES", 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": app_env not in ("development", "test"),

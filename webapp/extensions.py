@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in `create_app`."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -26,5 +27,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
+compress = Compress()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

@@ -19,6 +19,7 @@ def register(client: FlaskClient, **overrides: str):
     data = {
         "name": "Chiamaka Eze",
         "email": "chiamaka@example.com",
+        "phone": "0803 123 4567",
         "password": "a long bus ride home",
         "confirm": "a long bus ride home",
     }
@@ -291,3 +292,56 @@ def test_an_invalid_field_points_at_its_one_error_message(client: FlaskClient) -
     assert message.get_text(strip=True)
     assert len(form.select("#email-error")) == 1
     assert "aria-invalid" not in form.find("input", id="name").attrs
+
+
+@pytest.mark.parametrize("typed", ["0805 555 0101", "+234 805 555 0101", "234-805-555-0101"])
+def test_register_keeps_the_phone_in_e164(client: FlaskClient, typed: str) -> None:
+    response = register(client, phone=typed)
+
+    assert response.status_code == 303
+    user = db.session.scalar(select(User).where(User.email == "chiamaka@example.com"))
+    assert user.phone == "+2348055550101"
+
+
+@pytest.mark.parametrize("typed", ["", "12345", "0803 123"])
+def test_register_refuses_a_phone_that_is_not_a_number(client: FlaskClient, typed: str) -> None:
+    before = user_count()
+
+    response = register(client, phone=typed)
+
+    assert response.status_code == 422
+    assert page(response).select_one(".has-error #phone") is not None
+    assert user_count() == before
+
+
+def test_the_account_page_shows_and_changes_the_phone(client: FlaskClient) -> None:
+    user = create_user(email="ada@example.com", phone="+2348031234567")
+    log_in(client, "ada@example.com", PASSWORD)
+
+    shown = page(client.get("/account"))
+    assert shown.find(id="account-phone").get_text(strip=True) == "+2348031234567"
+    assert shown.find(id="phone")["value"] == "+2348031234567"
+
+    response = post_form(client, "/account", {"name": "Ada Obi", "phone": "0705 555 0199"})
+    assert response.status_code == 303
+    db.session.refresh(user)
+    assert (user.name, user.phone) == ("Ada Obi", "+2347055550199")
+
+
+def test_the_account_page_refuses_a_bad_phone_and_changes_nothing(client: FlaskClient) -> None:
+    user = create_user(email="ada@example.com", phone="+2348031234567")
+    log_in(client, "ada@example.com", PASSWORD)
+
+    response = post_form(client, "/account", {"name": "Ada Obi", "phone": "call me"})
+
+    assert response.status_code == 422
+    assert "0803 123 4567" in field_error(response, "phone")
+    db.session.refresh(user)
+    assert user.phone == "+2348031234567"
+
+
+def test_the_account_page_needs_a_login(client: FlaskClient) -> None:
+    response = client.get("/account")
+
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]

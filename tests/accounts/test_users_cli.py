@@ -41,3 +41,36 @@ def test_cli_errors_are_messages_not_tracebacks(app: Flask) -> None:
     assert "at least 10" in weak.output
     assert "No account" in unknown.output
     assert db.session.scalar(select(User).where(User.email == "new@example.com")) is None
+
+
+def test_create_with_a_phone_keeps_it_in_e164(app: Flask) -> None:
+    runner = app.test_cli_runner()
+
+    created = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ada@example.com",
+            "--password",
+            "a long bus ride",
+            "--phone",
+            "0803 123 4567",
+        ]
+    )
+    bad = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "bola@example.com",
+            "--password",
+            "a long bus ride",
+            "--phone",
+            "12",
+        ]
+    )
+
+    assert created.exit_code == 0, created.output
+    user = db.session.scalar(select(User).where(User.email == "ada@example.com"))
+    assert user.phone == "+2348031234567"
+    assert bad.exit_code == 1
+    assert "phone number" in bad.output

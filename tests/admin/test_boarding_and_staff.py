@@ -1,5 +1,8 @@
 """Boarding by signed QR code or typed reference, and operator staff who see one operator only."""
 
+import base64
+import hashlib
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -10,6 +13,7 @@ from tests.helpers import csrf_from, page
 from webapp.accounts.models import User
 from webapp.audit.models import AuditEvent
 from webapp.booking.models import Booking, BookingSeat
+from webapp.config import JSQR_SRI, JSQR_VERSION
 from webapp.extensions import db
 from webapp.tickets.qr import read_code, signed_code
 
@@ -218,6 +222,11 @@ def test_a_staff_account_needs_an_operator(app: Flask) -> None:
         ("post", "/admin/trips/99999999999/board"),
         ("get", "/admin/trips/99999999999/manifest.csv"),
         ("post", "/admin/refunds/99999999999/retry"),
+        ("get", "/admin/settlements/99999999999"),
+        ("get", "/admin/settlements/99999999999/entries.csv"),
+        ("post", "/admin/settlements/99999999999/approve"),  # was a 500
+        ("post", "/admin/settlements/99999999999/send"),  # was a 500
+        ("post", "/admin/settlements/99999999999/check"),
         ("get", "/admin/bookings/" + "X" * 300),
     ],
 )
@@ -226,3 +235,19 @@ def test_ids_out_of_range_are_a_404(client, method: str, path: str) -> None:
     token = csrf_from(client, "/admin")
     response = getattr(client, method)(path, data={"csrf_token": token, "code": "RP-X"})
     assert response.status_code == 404
+
+
+def test_the_board_page_offers_the_vendored_reader_with_its_pinned_hash(client) -> None:
+    trip = create_trip()
+    logged_in_as(client, role="admin")
+
+    button = page(client.get(f"/admin/trips/{trip.id}/board")).find(id="scan-button")
+    body = client.get(button["data-reader-src"]).get_data()
+    licence = client.get(button["data-reader-src"] + ".LICENSE.txt").get_data(as_text=True)
+
+    assert button["data-reader-src"] == f"/static/vendor/jsQR-{JSQR_VERSION}.js"
+    assert button["data-reader-integrity"] == JSQR_SRI
+    assert "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode() == JSQR_SRI
+    assert "Apache License" in licence
+    # No other page loads it: the board page's script fetches it only when it is needed.
+    assert "jsQR" not in client.get(f"/admin/trips/{trip.id}").get_data(as_text=True)

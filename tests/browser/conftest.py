@@ -95,3 +95,18 @@ def screenshots(project_root: Path) -> Path:
     folder = project_root / "instance" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def a11y(browser, live_server: str) -> Iterator[object]:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make axe` (make test does).")
+    # axe is injected as a script tag: the page's CSP (no inline scripts) is set aside for it.
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 412, "height": 900}, bypass_csp=True
+    )
+    yield context
+    context.close()

@@ -1,10 +1,10 @@
 """Accessibility proven (issue 15, deliverable 7): axe-core, pinned in tests/browser/axe/ and
 installed by `make test`, runs in Chromium on every page of the passenger's way through and on
-every admin page. No serious or critical violation is allowed; each page's summary is printed.
+every back-office page, as an admin and as an operator's staff. No serious or critical
+violation is allowed; each page's summary is printed.
 Then the whole booking, from search to ticket, is done with the keyboard alone."""
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
+from tests.browser.conftest import AXE
+from tests.browser.test_phone_layout import STAFF, back_office_pages
 from tests.browser.test_seat_grid import in_app, log_in, new_trip
 from tests.factories import PASSWORD, create_user
 from webapp import clock
@@ -26,20 +28,7 @@ from webapp.trips.models import Trip
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture
-def a11y(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make axe` (make test does).")
-    # axe is injected as a script tag: the page's CSP (no inline scripts) is set aside for it.
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 412, "height": 900}, bypass_csp=True
-    )
-    yield context
-    context.close()
 
 
 def axe_problems(page: Page, name: str, report: list[str]) -> list[str]:
@@ -88,7 +77,10 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
     check("home", "/")
     check("login", "/login")
     check("register", "/register")
+    check("find my booking", "/find-booking")
+    check("forgot password", "/forgot-password")
     log_in(page, email)
+    check("account", "/account")
     check("results", search)
     check("seat map (held)", f"/trips/{trip_id}")
     check("details", f"/bookings/{reference}/checkout")
@@ -121,10 +113,28 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
     admin.get_by_label("Password").press("Enter")
     expect(admin.get_by_role("button", name="Log out")).to_be_visible()
     page = admin
+    more_admin_pages, staff_pages = back_office_pages(live_app)
+    check("admin dashboard", "/admin")
+    for name in ("bookings", "refunds", "trips", "audit", "staff", "settlements"):
+        check(f"admin {name}", f"/admin/{name}")
+    check("admin booking", f"/admin/bookings/{reference}")
     check("admin jobs", "/admin/jobs")
     check("admin payments", "/admin/payments")
     check("admin trip", f"/admin/trips/{trip_id}")
+    check("admin board", f"/admin/trips/{trip_id}/board")
     check("admin cancel trip", f"/admin/trips/{trip_id}/cancel")
+    for path in more_admin_pages:
+        check("admin " + path.split("/")[2].split("?")[0], path)
+
+    staff = a11y.new_page()
+    staff.goto("/login")
+    staff.get_by_label("E-mail address").fill(STAFF)
+    staff.get_by_label("Password").fill(DEMO_PASSWORD)
+    staff.get_by_label("Password").press("Enter")
+    expect(staff.get_by_role("button", name="Log out")).to_be_visible()
+    page = staff
+    for path in staff_pages:
+        check("staff " + path.split("/")[2], path)
 
     print("\naxe-core summary (violations per impact):\n" + "\n".join(report))
     assert problems == [], "\n".join(problems)

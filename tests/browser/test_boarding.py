@@ -1,7 +1,9 @@
 """Boarding at the bus door on a phone-sized Chromium: type a reference and it boards; a forged
 code, a ticket for another trip, a cancelled one and a second scan each say so; the manifest
-shows the boarded seats. Screenshots of the dashboard and the boarding page are kept."""
+shows the boarded seats. Without BarcodeDetector the camera's frames are read by the vendored
+jsQR. Screenshots of the dashboard and the boarding page are kept."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,4 +85,78 @@ def test_boarding_on_a_phone(
     page.get_by_role("link", name="Manifest").click()
     boarded = page.locator(f'#manifest tr[data-reference="{reference}"][data-boarded]')
     expect(boarded).to_have_count(2)
+    context.close()
+
+
+FAKE_CAMERA = """(svg) => {
+  // A phone without BarcodeDetector whose camera sees the ticket's QR code: the "camera" is a
+  // canvas stream showing the SVG the ticket page drew, as a real frame would show it.
+  delete window.BarcodeDetector;
+  navigator.mediaDevices.getUserMedia = async () => {
+    const image = new Image();
+    image.src = "data:image/svg+xml;base64," + btoa(svg);
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = 640;
+    canvas.height = 480;
+    const context = canvas.getContext("2d");
+    const draw = () => {
+      context.fillStyle = "#d8d4c8";
+      context.fillRect(0, 0, 640, 480);
+      context.drawImage(image, 170, 90, 300, 300);
+      window.requestAnimationFrame(draw);
+    };
+    draw();
+    return canvas.captureStream(15);
+  };
+}"""
+
+
+def test_scanning_without_barcode_detector_uses_the_vendored_reader(
+    browser: Browser, live_server: str, live_app: Flask, screenshots: Path
+) -> None:
+    reference, trip_id = a_paid_booking(live_app)
+    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 860})
+    page = context.new_page()
+    log_in(page, ADMIN)
+    page.goto(f"/bookings/{reference}")
+    svg = page.locator("#ticket-qr svg").evaluate("node => node.outerHTML")
+    context.add_init_script(f"({FAKE_CAMERA})({json.dumps(svg)})")
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(request.url))
+
+    page.goto(f"/admin/trips/{trip_id}/board")
+    scan = page.get_by_role("button", name="Scan the QR code")
+    expect(scan).to_be_visible()
+    assert page.evaluate("typeof window.jsQR") == "undefined"
+    assert not [url for url in loaded if "jsQR" in url]  # fetched only when it is needed
+    scan.click()
+
+    expect(page.locator("#board-result")).to_contain_text("Boarded:")
+    expect(page.locator("#board-result")).to_contain_text(reference)
+    assert [url for url in loaded if "jsQR" in url]
+    page.screenshot(path=str(screenshots / "admin-boarding-scanned.png"), full_page=True)
+    page.get_by_role("link", name="Manifest").click()
+    boarded = page.locator(f'#manifest tr[data-reference="{reference}"][data-boarded]')
+    expect(boarded).to_have_count(2)
+    context.close()
+
+
+def test_without_a_camera_the_reference_is_typed(
+    browser: Browser, live_server: str, live_app: Flask
+) -> None:
+    reference, trip_id = a_paid_booking(live_app)
+    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 860})
+    context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new Error('no camera'));"
+    )
+    page = context.new_page()
+    log_in(page, ADMIN)
+    page.goto(f"/admin/trips/{trip_id}/board")
+
+    page.get_by_role("button", name="Scan the QR code").click()
+    expect(page.locator("#scan-button")).to_have_text("Cannot scan here: type the reference")
+    page.get_by_label("Booking reference or scanned code").fill(reference)
+    page.get_by_role("button", name="Board", exact=True).click()
+    expect(page.locator("#board-result")).to_contain_text("Boarded:")
     context.close()

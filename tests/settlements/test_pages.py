@@ -1,6 +1,9 @@
 """The admin settlement pages, in the rolled-back app (SPEC §9)."""
 
+import csv
+import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -11,6 +14,7 @@ from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 from webapp.ledger.models import Entry
 from webapp.settlements.models import Settlement
+from webapp.settlements.services import calculate_settlements
 
 
 def admin_client(app, client):
@@ -47,7 +51,8 @@ def test_calculate_list_open_and_export(app, client, travel) -> None:
     settlement_id = int(rows[0]["data-settlement"])
 
     detail = page(client.get(f"/admin/settlements/{settlement_id}"))
-    assert detail.find(id="settlement-status").get_text(strip=True) == "CALCULATED"
+    assert detail.find(id="settlement-status")["data-status"] == "CALCULATED"
+    assert detail.find(id="settlement-status").get_text(strip=True) == "Calculated"
     assert detail.find(id="closing-balance").get_text(strip=True) == "₦18,400.00"
     assert "0123456789" not in str(detail)  # payout details masked
     assert detail.find(id="payout-account").get_text(strip=True).endswith("••••••6789")
@@ -75,6 +80,11 @@ def test_bad_filters_and_unknown_settlements_are_4xx(app, client) -> None:
         "/admin/settlements/calculate", data={"month": "13-2026", "csrf_token": _token(client)}
     )
     assert bad.status_code == 422
+    last = client.post(  # was a 500: the month after 9999-12 has no start
+        "/admin/settlements/calculate", data={"month": "9999-12", "csrf_token": _token(client)}
+    )
+    assert last.status_code == 422
+    assert client.get("/admin/settlements/export.csv?month=9999-12").status_code == 422
     assert db.session.scalar(select(Settlement.id)) is None
 
 
@@ -114,3 +124,46 @@ def test_an_adjustment_from_the_page_and_bad_ones_refused(app, client) -> None:
         select(Entry.amount).where(Entry.operator_id == operator.id, Entry.line == "adjustment")
     ).all()
     assert amounts == [9_950]  # a debit: the operator is owed ₦99.50 less
+
+
+def test_operator_staff_read_their_own_statements_only(app, client, travel) -> None:
+    ours, theirs = create_operator(slug="ours"), create_operator(slug="theirs")
+    at(travel, datetime(2026, 11, 10, 9, tzinfo=UTC))
+    paid_on(ours, ["1A", "1B"])
+    paid_on(theirs, ["1A"])
+    calculate_settlements("2026-11")
+    mine, other = (
+        db.session.scalar(select(Settlement.id).where(Settlement.operator_id == o.id))
+        for o in (ours, theirs)
+    )
+    staff = create_user(role="operator_staff", operator_id=ours.id)
+    log_in(client, staff.email, PASSWORD)
+
+    listing = page(client.get("/admin/settlements"))
+    detail = page(client.get(f"/admin/settlements/{mine}"))
+    entries = client.get(f"/admin/settlements/{mine}/entries.csv")
+    rows = list(csv.DictReader(io.StringIO(entries.get_data(as_text=True))))  # streamed: read it
+    month = client.get("/admin/settlements/export.csv?month=2026-11").get_data(as_text=True)
+
+    assert [
+        int(r["data-settlement"]) for r in listing.select("#settlements tr[data-settlement]")
+    ] == [mine]
+    assert listing.find(id="calculate-form") is None
+    assert listing.find(id="adjust-form") is None
+    assert (
+        listing.select_one('nav.admin-nav a[href="/admin/settlements"]').get_text() == "Statements"
+    )
+    assert detail.find(id="closing-balance").get_text(strip=True) == "₦18,400.00"
+    assert detail.find(id="approve-form") is None  # read-only: no approve, no send
+    assert "0123456789" not in str(detail)
+    assert entries.mimetype == "text/csv"
+    assert sorted(r["line"] for r in rows) == ["commission", "fare"]  # one booking, two seats
+    assert sum(Decimal(r["owed_change"]) for r in rows) == Decimal("18400.00")
+    assert [line.split(",")[0] for line in month.splitlines()] == ["operator", "ours"]
+    assert client.get(f"/admin/settlements/{mine}/statement").status_code == 200
+    for path in ("", "/statement", ".csv", "/entries.csv"):
+        assert client.get(f"/admin/settlements/{other}{path}").status_code == 404, path
+    token = listing.find("meta", attrs={"name": "csrf-token"})["content"]
+    refused = client.post(f"/admin/settlements/{mine}/approve", data={"csrf_token": token})
+    assert refused.status_code == 404
+    assert db.session.get(Settlement, mine).status == "CALCULATED"

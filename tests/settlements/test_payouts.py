@@ -73,10 +73,11 @@ def test_approve_then_another_admin_sends_and_it_is_paid_once(money_site, transf
     with pytest.raises(SettlementStateError, match="PAID"):
         send(money_site, month)  # paid once, never twice
     notified = money_site.sql(
-        "SELECT to_email FROM notifications WHERE dedupe_key = :k",
+        "SELECT to_email, body FROM notifications WHERE dedupe_key = :k",
         k=f"settlement-approved:{month.settlement_id}",
     )
-    assert notified == [("accounts@op.example",)]
+    assert [to for to, _ in notified] == ["accounts@op.example"]
+    assert f"/admin/settlements/{month.settlement_id} " in notified[0][1]  # for their staff
 
 
 def test_a_refused_transfer_returns_to_approved_and_reverses(money_site, transfers) -> None:

@@ -1,4 +1,4 @@
-"""`flask users create EMAIL --password P [--admin | --operator SLUG]` and
+"""`flask users create EMAIL --password P [--phone N] [--admin | --operator SLUG]` and
 `flask users token EMAIL`."""
 
 import click
@@ -17,16 +17,24 @@ users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
 @click.argument("email")
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--name", default="", help="Display name (defaults to the e-mail's local part).")
+@click.option("--phone", default=None, help="Phone number, any usual Nigerian way of writing it.")
 @click.option("--admin", is_flag=True, help="Give the account the admin role.")
 @click.option("--operator", default=None, help="Make the account staff of this operator (slug).")
-def create_user(email: str, password: str, name: str, admin: bool, operator: str | None) -> None:
+def create_user(
+    email: str, password: str, name: str, phone: str | None, admin: bool, operator: str | None
+) -> None:
     """Create an account."""
     if admin and operator:
         raise click.ClickException("An account is an admin or an operator's staff, not both.")
     role = Role.ADMIN if admin else Role.PASSENGER
     try:
         user = services.register_user(
-            email, password, name or email.split("@")[0], role, operator_slug=operator
+            email,
+            password,
+            name or email.split("@")[0],
+            role,
+            phone=phone,
+            operator_slug=operator,
         )
     except DomainError as error:
         raise click.ClickException(error.message) from error

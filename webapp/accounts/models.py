@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # E.164 (webapp/phones.py); optional for staff and accounts made before it was asked for.
+    phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.PASSENGER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -42,6 +44,8 @@ class User(UserMixin, db.Model):
             "(role = 'operator_staff') = (operator_id IS NOT NULL)", name="staff_have_operator"
         ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("phone IS NULL OR phone LIKE '+%'", name="phone_e164"),
+        Index("ix_users_phone", "phone"),  # staff search and Find my booking by phone
     )
 
     @property

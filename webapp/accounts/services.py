@@ -23,6 +23,7 @@ from webapp.database import begin_write, relax_durability
 from webapp.errors import AuthenticationError, NotFoundError, ValidationError, is_lock_contention
 from webapp.extensions import db
 from webapp.fleet.models import Operator
+from webapp.phones import EXAMPLE, normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ TOKEN_PREFIX = "rp_"  # noqa: S105 - a public marker, not a secret
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
 MAX_TOKENS_PER_USER = 20
 TAKEN_EMAIL = "An account with this e-mail address already exists. Log in instead."
+BAD_PHONE = f"Enter your phone number, like {EXAMPLE}."
 
 
 def normalise_email(raw: str) -> str:
@@ -42,18 +44,29 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
+def read_phone(raw: str) -> str:
+    """The phone number in E.164, or a ValidationError naming the `phone` field."""
+    phone = normalise_phone(raw)
+    if phone is None:
+        raise ValidationError(BAD_PHONE, details={"phone": BAD_PHONE})
+    return phone
+
+
 def register_user(
     email: str,
     password: str,
     name: str,
     role: Role = Role.PASSENGER,
     *,
+    phone: str | None = None,
     operator_slug: str | None = None,
     created_by: int | None = None,
 ) -> User:
     """Create an account. The unique index on e-mail is the last word on duplicates. With
-    `operator_slug` the account is that operator's staff; `created_by` (an admin) is audited."""
+    `operator_slug` the account is that operator's staff; `created_by` (an admin) is audited.
+    `phone` is read in any usual Nigerian way and kept in E.164 (the web form requires it)."""
     email = normalise_email(email)
+    phone = read_phone(phone) if phone is not None else None
     name = " ".join(name.split())
     if not name or len(name) > 120:
         message = "Enter your name (at most 120 characters)."
@@ -75,6 +88,7 @@ def register_user(
         email=email,
         name=name,
         password_hash=hash_password(password),
+        phone=phone,
         role=role,
         operator_id=operator_id,
     )
@@ -111,6 +125,29 @@ def authenticate(email: str, password: str) -> User:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
+
+
+def update_profile(user_id: int, name: str, phone: str) -> User:
+    """Change the account's name and phone number (read in any usual Nigerian way)."""
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        message = "Enter your name (at most 120 characters)."
+        raise ValidationError(message, details={"name": message})
+    normalised = read_phone(phone)
+    begin_write()
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No such account.")
+    user.name = name
+    user.phone = normalised
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Give `user` a new password (hash and save; commits). The caller has checked it."""
+    user.password_hash = hash_password(new_password)
+    db.session.commit()
 
 
 def _digest(token: str) -> str:

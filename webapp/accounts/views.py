@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp import carried_forms
 from webapp.accounts import services
-from webapp.accounts.forms import LoginForm, RegisterForm, TokenForm
+from webapp.accounts.forms import LoginForm, ProfileForm, RegisterForm, TokenForm
 from webapp.accounts.models import User
 from webapp.errors import AuthenticationError, ValidationError
 from webapp.extensions import db, limiter, login_manager
@@ -58,11 +58,11 @@ def _login_limit_key() -> str:
     return "login-account:" + request.form.get("email", "").strip().lower()[:254]
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _form_errors(form: object, error: ValidationError) -> None:
+def form_errors(form: object, error: ValidationError) -> None:
     """Show a service's validation error next to the field it names."""
     for field_name, message in error.details.items():
         field = getattr(form, field_name, None)
@@ -73,16 +73,18 @@ def _form_errors(form: object, error: ValidationError) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def register() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated:
         return redirect(url_for("trips.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.password.data, form.name.data)
+            user = services.register_user(
+                form.email.data, form.password.data, form.name.data, phone=form.phone.data
+            )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             _start_session(user)
             flash(f"Welcome to Roadpass, {user.name}.", "success")
@@ -92,8 +94,8 @@ def register() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_limit_key)
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=_login_limit_key)
 def login() -> Response | tuple[str, int]:
     form = LoginForm()
     if request.method == "GET":
@@ -129,7 +131,7 @@ def tokens() -> tuple[str, int]:
         try:
             _, new_token = services.create_api_token(current_user.id, form.name.data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             form = TokenForm(formdata=None)
             status = 201
@@ -149,3 +151,19 @@ def revoke_token(token_id: int) -> Response:
     services.revoke_api_token(current_user.id, token_id)
     flash("Token revoked. Apps using it can no longer reach your account.", "success")
     return redirect(url_for("accounts.tokens"), 303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Response | tuple[str, int]:
+    form = ProfileForm(obj=current_user) if request.method == "GET" else ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user.id, form.name.data, form.phone.data)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash("Your details are saved.", "success")
+            return redirect(url_for("accounts.account"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/account.html", form=form), status

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from webapp.admin import bp, staff_required
 from webapp.admin.trips import manifest_rows, scoped_trip
+from webapp.config import JSQR_SRI, JSQR_VERSION
 from webapp.tickets import boarding
 from webapp.tickets.boarding import Boarding, Outcome
 
@@ -50,4 +51,5 @@ def _render(trip_id: int, result: Boarding | None, problem: str | None = None) -
         problem=problem,
         boarded=sum(1 for seat, _ in rows if seat.boarded_at),
         total=len(rows),
+        jsqr={"version": JSQR_VERSION, "integrity": JSQR_SRI},
     )

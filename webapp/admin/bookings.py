@@ -25,8 +25,8 @@ from webapp.booking.models import Booking, BookingSeat, BookingStatus, hold_is_l
 from webapp.errors import NotFoundError
 from webapp.extensions import db
 from webapp.notifications.models import Notification
-from webapp.payments.details import normalise_phone
 from webapp.payments.models import Payment
+from webapp.phones import normalise_phone
 from webapp.presentation import lagos_datetime
 from webapp.refunds.models import Refund
 from webapp.trips.models import Route, Trip
@@ -65,9 +65,12 @@ def filtered_bookings() -> tuple[Select, dict[str, object]]:
 def _matches(q: str):  # noqa: ANN202 - an SQL condition
     """A reference, an e-mail, a phone number in any usual way of writing it, or a name."""
     phone = normalise_phone(q) if sum(c.isdigit() for c in q) >= 7 else None
-    if phone:
-        return exists().where(
-            BookingSeat.booking_id == Booking.id, BookingSeat.passenger_phone == phone
+    if phone:  # a passenger's, or the account holder's given at registration
+        return or_(
+            exists().where(
+                BookingSeat.booking_id == Booking.id, BookingSeat.passenger_phone == phone
+            ),
+            Booking.user_id.in_(select(User.id).where(User.phone == phone)),
         )
     if "@" in q:
         email = q.lower()

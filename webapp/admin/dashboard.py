@@ -22,14 +22,14 @@ def sales_chart(days: list[tuple[date, int]], currency: str = "NGN") -> Markup:
         label = f"{day:%d %b}: {format_money(total, currency)}"
         href = url_for("admin.bookings", paid_from=day.isoformat(), paid_to=day.isoformat())
         bars.append(
-            f'<a href="{escape(href)}"><rect x="{n * (BAR_WIDTH + GAP)}" '
-            f'y="{HEIGHT - height}" width="{BAR_WIDTH}" height="{max(height, 1)}">'
-            f"<title>{escape(label)}</title></rect></a>"
+            f'<a href="{escape(href)}" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+            f'<rect x="{n * (BAR_WIDTH + GAP)}" y="{HEIGHT - height}" width="{BAR_WIDTH}" '
+            f'height="{max(height, 1)}"/></a>'
         )
     first, last = days[0][0], days[-1][0]
     return Markup(  # noqa: S704 - built from numbers, dates and escaped text only
         f'<svg class="sales-chart" id="sales-chart" viewBox="0 0 {width} {HEIGHT}" '
-        f'role="img" aria-labelledby="sales-chart-title" preserveAspectRatio="none">'
+        f'role="group" aria-labelledby="sales-chart-title" preserveAspectRatio="none">'
         f'<title id="sales-chart-title">Gross sales per day, {first:%d %b} to {last:%d %b}'
         f"</title>{''.join(bars)}</svg>"
     )

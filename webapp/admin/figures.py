@@ -2,20 +2,34 @@
 
 A sale is a booking with a successful payment, dated by its first one (Lagos time); a late
 payment whose seats were lost (SEATS_LOST) was never a sale. Refunds count when completed.
+Commission is read from the ledger: what `revenue:commission` earned (its credits less the
+reversals of refunds) on entries dated in the period (docs/money.md).
 Lagos keeps UTC+1 all year, so a Lagos day is the UTC instant plus one hour, in either dialect.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Date, Select, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ScalarSelect,
+    Select,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from webapp import clock
 from webapp.booking.models import Booking, BookingSeat, hold_is_live
 from webapp.extensions import db
 from webapp.jobs.models import JobRun, RunOutcome
+from webapp.ledger.models import Account, Entry
 from webapp.payments.models import Payment, PaymentMismatch, PaymentStatus
 from webapp.refunds.models import Refund, RefundStatus
+from webapp.settlements.models import Settlement, SettlementStatus
 
 CHART_DAYS = 30
 
@@ -58,10 +72,14 @@ class Sales:
     seats: int = 0
     gross: int = 0
     service_fees: int = 0
+    commission: int = 0
     refunds: int = 0
 
 
 def sales(first: date, last: date) -> Sales:
+    """A period's figures in one statement (each figure its own aggregate)."""
+    start, _ = clock.lagos_day_bounds(first)
+    _, end = clock.lagos_day_bounds(last)
     sold = sold_in(first, last).subquery()
     seats = (
         select(func.count(BookingSeat.id))
@@ -74,6 +92,8 @@ def sales(first: date, last: date) -> Sales:
             func.coalesce(func.sum(Booking.total_amount), 0),
             func.coalesce(func.sum(Booking.service_fee), 0),
             seats,
+            commission_credited(start, end),
+            refunded(start, end),
         ).join(sold, sold.c.id == Booking.id)
     ).one()
     return Sales(
@@ -81,21 +101,35 @@ def sales(first: date, last: date) -> Sales:
         gross=int(row[1]),
         service_fees=int(row[2]),
         seats=row[3] or 0,
-        refunds=refunded(first, last),
+        commission=-int(row[4]),
+        refunds=int(row[5]),
     )
 
 
-def refunded(first: date, last: date) -> int:
-    start, _ = clock.lagos_day_bounds(first)
-    _, end = clock.lagos_day_bounds(last)
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Refund.amount), 0)).where(
-                Refund.status == RefundStatus.COMPLETED,
-                Refund.completed_at >= start,
-                Refund.completed_at < end,
-            )
+def commission_credited(start: datetime, end: datetime) -> ScalarSelect:
+    """The sum of `revenue:commission`'s entries dated in [start, end): the commission earned
+    there, net of the reversals of refunds, as a credit (negative) (docs/money.md)."""
+    return (
+        select(func.coalesce(func.sum(Entry.amount), 0))
+        .where(
+            Entry.account == Account.COMMISSION,
+            Entry.effective_at >= start,
+            Entry.effective_at < end,
         )
+        .scalar_subquery()
+    )
+
+
+def refunded(start: datetime, end: datetime) -> ScalarSelect:
+    """The sum of the refunds completed in [start, end)."""
+    return (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .where(
+            Refund.status == RefundStatus.COMPLETED,
+            Refund.completed_at >= start,
+            Refund.completed_at < end,
+        )
+        .scalar_subquery()
     )
 
 
@@ -127,8 +161,7 @@ class Attention:
     refunds_failed: int
     mismatches: int
     failed_jobs: int
-    # Filled by the settlements package (#12) once it lands: settlements waiting for approval.
-    settlements_waiting: int | None = None
+    settlements_waiting: int
 
 
 def attention() -> Attention:
@@ -152,6 +185,11 @@ def attention() -> Attention:
         failed_jobs=db.session.scalar(
             select(func.count(JobRun.id)).where(
                 JobRun.outcome == RunOutcome.FAILED, JobRun.started_at >= day_ago
+            )
+        ),
+        settlements_waiting=db.session.scalar(
+            select(func.count(Settlement.id)).where(
+                Settlement.status == SettlementStatus.CALCULATED
             )
         ),
     )

@@ -30,18 +30,24 @@ def arg_int(name: str) -> int | None:
     return int(raw)
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # day bounds stay representable
+
+
 def arg_date(name: str) -> date | None:
     raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
+    return parse_day(name, raw) if raw else None
+
+
+def parse_day(name: str, raw: str) -> date:
+    """A day written 2026-12-01, between 2000 and 2999 (a day at the edge of what a datetime
+    holds would overflow when turned into the instants bounding it); anything else is a 422."""
     try:
-        return date.fromisoformat(raw[:10]) if len(raw) == 10 else _bad_date(name)
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
-        return _bad_date(name)
-
-
-def _bad_date(name: str) -> date:
-    raise ValidationError(f"“{name}” must be a date like 2026-12-01.")
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(f"“{name}” must be a date like 2026-12-01.")
+    return day
 
 
 def arg_choice(name: str, choices: Iterable[str]) -> str | None:

@@ -55,7 +55,7 @@ def _hold_json(hold: services.HoldReceipt) -> dict[str, Any]:
 @token_required
 def trip_seats(trip_id: int) -> Response:
     states = _states(trip_id, current_app.config["SEAT_STATE_CACHE_SECONDS"])
-    if request.if_none_match.contains(states.etag.strip('"')):
+    if states.unchanged_for(request.if_none_match):
         response = Response(status=304)
     else:
         response = jsonify(

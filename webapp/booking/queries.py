@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select
+from werkzeug.datastructures import ETags
 
 from webapp.booking import seat_cache
 from webapp.booking.models import Booking, hold_is_live
@@ -35,6 +36,10 @@ class SeatStates:
     on_sale: bool
     seats: dict[str, SeatState]
     etag: str
+
+    def unchanged_for(self, if_none_match: ETags) -> bool:
+        """Whether the viewer's copy (its If-None-Match) still shows these seats."""
+        return if_none_match.contains_weak(self.etag.removeprefix("W/").strip('"'))
 
     @property
     def available(self) -> list[str]:
@@ -109,7 +114,9 @@ def _states_from(
         seats[row.label] = SeatState(row.label, state, mine)
     fingerprint = "|".join(f"{s.label}:{s.state}:{int(s.mine)}" for s in seats.values())
     digest = hashlib.sha256(f"{int(on_sale)}|{fingerprint}".encode()).hexdigest()[:32]
-    return SeatStates(trip_id, on_sale, seats, f'"{digest}"')
+    # Weak: the compression middleware leaves a weak validator as it is (a strong one gets
+    # ":gzip" appended, and then a poll's If-None-Match would never match again).
+    return SeatStates(trip_id, on_sale, seats, f'W/"{digest}"')
 
 
 def _next_change(rows: SeatRows, now: datetime, cutoff: int) -> datetime:

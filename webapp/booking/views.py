@@ -142,7 +142,7 @@ def seats(trip_id: int) -> Response:
     config = current_app.config
     cached = config["SEAT_STATE_CACHE_SECONDS"] > 0
     states = _seat_states(trip_id, config["SEAT_STATE_CACHE_SECONDS"])
-    if request.if_none_match.contains(states.etag.strip('"')):
+    if states.unchanged_for(request.if_none_match):
         response = Response(status=304)
     else:
 

@@ -57,3 +57,23 @@ def quote_cancellation(booking: Booking, now: datetime | None = None) -> Cancell
         fare_subtotal=booking.fare_subtotal,
         service_fee=booking.service_fee,
     )
+
+
+def describe_policy(policy: list[dict]) -> str:
+    """The tiers in one line, as the ticket prints them: "Cancel 48 h or more before departure:
+    90% of the fare back; 12 to 48 h: 50%; less than 12 h: nothing. The service fee is kept."""
+    tiers = sorted(policy, key=lambda t: t["min_hours_before"], reverse=True)
+    parts = []
+    for index, tier in enumerate(tiers):
+        share = f"{round(tier['refund_bps'] / 100)}%" if tier["refund_bps"] else "nothing"
+        hours = tier["min_hours_before"]
+        if index == 0:
+            parts.append(f"{hours} h or more before departure: {share} of the fare back")
+        elif hours:
+            parts.append(f"{hours} to {tiers[index - 1]['min_hours_before']} h: {share}")
+        else:
+            parts.append(f"less than {tiers[index - 1]['min_hours_before']} h: {share}")
+    return (
+        "Cancel " + "; ".join(parts) + ". The service fee is not refunded; if the operator "
+        "cancels the trip, everything is refunded."
+    )

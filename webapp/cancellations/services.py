@@ -4,12 +4,14 @@ A passenger cancels a confirmed booking before departure and gets back the share
 that the booking's own policy snapshot gives for the time left; the service fee is kept. An
 admin cancelling a trip refunds every confirmed booking in full, fees included. Seats are freed,
 refund rows are created in the same transaction (paid by the refund job) and passengers told.
+An admin can also cancel one date: every trip of a route and operator departing that Lagos day,
+each by the same trip cancellation.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp import clock
 from webapp.audit import services as audit
@@ -85,7 +87,8 @@ def _cancel(
 
 def cancel_trip(admin_user_id: int, trip_id: int, reason: str) -> dict[str, int]:
     """The operator's bus will not run: every paid booking is refunded in full and told; live
-    holds end. Running it again changes nothing."""
+    holds end. Running it again changes nothing. Counts what this call did: bookings refunded,
+    holds ended, and whether it was this call that cancelled the trip (trip_cancelled 0 or 1)."""
     return busy_is_polite(lambda: _cancel_trip(admin_user_id, trip_id, reason, clock.now()))
 
 
@@ -96,9 +99,10 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
         raise NotFoundError("We could not find that trip.")
     if trip.status == TripStatus.DEPARTED:
         raise CannotCancelError("This bus has already left.")
-    counts = {"refunded": 0, "holds_ended": 0}
+    counts = {"refunded": 0, "holds_ended": 0, "trip_cancelled": 0}
     if trip.status != TripStatus.CANCELLED:
         trip.status = TripStatus.CANCELLED
+        counts["trip_cancelled"] = 1
         audit.record("trip.cancelled", "trip", trip.id, actor_user_id=admin_user_id, reason=reason)
     booking_ids = db.session.scalars(
         select(Booking.id)
@@ -144,6 +148,136 @@ def _cancel_trip(admin_user_id: int, trip_id: int, reason: str, now: datetime) -
             counts["holds_ended"] += 1
     db.session.commit()
     return counts
+
+
+@dataclass(frozen=True)
+class TripOnDate:
+    trip_id: int
+    departs_at: datetime
+    status: str
+    paid: int = 0  # confirmed bookings: each refunded in full
+    refund_total: int = 0
+    holds: int = 0  # unpaid bookings: closed, nothing charged
+
+
+@dataclass(frozen=True)
+class DatePlan:
+    """What cancelling a route's date for one operator will do, trip by trip."""
+
+    trips: list[TripOnDate] = field(default_factory=list)
+
+    @property
+    def to_cancel(self) -> list[TripOnDate]:
+        return [t for t in self.trips if t.status == TripStatus.SCHEDULED]
+
+    @property
+    def paid(self) -> int:
+        return sum(t.paid for t in self.to_cancel)
+
+    @property
+    def refund_total(self) -> int:
+        return sum(t.refund_total for t in self.to_cancel)
+
+    @property
+    def holds(self) -> int:
+        return sum(t.holds for t in self.to_cancel)
+
+
+def plan_date_cancellation(route_id: int, operator_id: int, day: date) -> DatePlan:
+    """Every trip of the route and operator departing on the Lagos `day`, with what cancelling
+    it would refund (two queries, whatever the number of bookings)."""
+    start, end = clock.lagos_day_bounds(day)
+    trips = db.session.execute(
+        select(Trip.id, Trip.departs_at, Trip.status)
+        .where(
+            Trip.route_id == route_id,
+            Trip.operator_id == operator_id,
+            Trip.departs_at >= start,
+            Trip.departs_at < end,
+        )
+        .order_by(Trip.departs_at, Trip.id)
+    ).all()
+    ids = [t.id for t in trips]
+    paid = BookingStatus.CONFIRMED
+    counts = {
+        row.trip_id: row
+        for row in db.session.execute(
+            select(
+                Booking.trip_id,
+                func.count(Booking.id).filter(Booking.status == paid).label("paid"),
+                func.coalesce(
+                    func.sum(Booking.total_amount).filter(Booking.status == paid), 0
+                ).label("refund_total"),
+                func.count(Booking.id).filter(Booking.status.in_(HOLDING_STATUSES)).label("holds"),
+            )
+            .where(Booking.trip_id.in_(ids))
+            .group_by(Booking.trip_id)
+        )
+    }
+    plan = DatePlan()
+    for t in trips:
+        c = counts.get(t.id)
+        plan.trips.append(
+            TripOnDate(
+                t.id,
+                t.departs_at,
+                t.status,
+                paid=c.paid if c else 0,
+                refund_total=int(c.refund_total) if c else 0,
+                holds=c.holds if c else 0,
+            )
+        )
+    return plan
+
+
+@dataclass(frozen=True)
+class DateCancelled:
+    trips: int
+    refunded: int
+    holds_ended: int
+
+
+def cancel_date(
+    admin_user_id: int,
+    route_id: int,
+    operator_id: int,
+    day: date,
+    reason: str,
+    confirmed_trip_ids: set[int],
+) -> DateCancelled:
+    """Cancel every scheduled trip of the route and operator on the Lagos `day`, each by
+    `cancel_trip` (its own transaction: refunds requested and their jobs enqueued once it
+    commits), then audit what this call cancelled. `confirmed_trip_ids` are the trips the admin
+    was shown: if another one is scheduled now, nothing changes and they are asked to look
+    again. A second submission finds nothing scheduled and changes nothing; two at once cancel
+    each trip once (under its row lock), each audit naming the trips it cancelled."""
+    scheduled = {t.trip_id for t in plan_date_cancellation(route_id, operator_id, day).to_cancel}
+    if scheduled - confirmed_trip_ids:
+        raise ConflictError(
+            "The trips on this date have changed since you looked. Please check them again.",
+            code="TRIPS_CHANGED",
+        )
+    totals = {"refunded": 0, "holds_ended": 0}
+    cancelled = []
+    for trip_id in sorted(scheduled):
+        counts = cancel_trip(admin_user_id, trip_id, reason)
+        if counts.pop("trip_cancelled"):
+            cancelled.append(trip_id)  # not one another admin cancelled at the same moment
+        for key, count in counts.items():
+            totals[key] += count
+    if cancelled:
+        audit.record_action(
+            admin_user_id,
+            "route.date_cancelled",
+            "route",
+            route_id,
+            operator_id=operator_id,
+            date=day.isoformat(),
+            trips=cancelled,
+            reason=reason,
+            **totals,
+        )
+    return DateCancelled(len(cancelled), totals["refunded"], totals["holds_ended"])
 
 
 def _close_open_payments(booking: Booking, now: datetime, admin_user_id: int) -> None:

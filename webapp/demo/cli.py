@@ -19,6 +19,7 @@ def seed_demo_command(days: int) -> None:
         f"{report.operators} operators, {report.layouts} bus layouts, "
         f"{report.trips_total} upcoming trips ({report.trips_created} new)."
     )
-    click.echo("Demo accounts (password for both: " + data.DEMO_PASSWORD + "):")
+    click.echo("Demo accounts (password for each: " + data.DEMO_PASSWORD + "):")
     for email, _, role in data.DEMO_USERS:
-        click.echo(f"  {role:<10} {email}")
+        works_for = f" (staff of {data.DEMO_STAFF_OPERATOR})" if role == "operator_staff" else ""
+        click.echo(f"  {role:<14} {email}{works_for}")

@@ -103,4 +103,6 @@ DEMO_PASSWORD = "demo-roadpass-2026"  # noqa: S105 - printed on purpose; seeding
 DEMO_USERS = [
     ("passenger@roadpass.example.com", "Ada Okafor", "passenger"),
     ("admin@roadpass.example.com", "Tunde Bakare", "admin"),
+    ("staff@roadpass.example.com", "Chidi Eze", "operator_staff"),
 ]
+DEMO_STAFF_OPERATOR = "eko-express"  # the operator the demo staff account works for

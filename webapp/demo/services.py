@@ -59,7 +59,8 @@ def _get_or_add(model: type, lookup: dict[str, object], **values: object) -> obj
 
 
 def seed_demo(days: int = 14) -> SeedReport:
-    """Cities, roads both ways, operators, layouts, trips for `days` days, and two accounts."""
+    """Cities, roads both ways, operators, layouts, trips for `days` days, and the accounts
+    (a passenger, an admin, and a member of an operator's staff)."""
     begin_write()
     report = SeedReport()
     cities = {
@@ -172,6 +173,9 @@ def _seed_trips(
 
 
 def _seed_users() -> None:
+    staff_of = db.session.scalar(
+        select(Operator.id).where(Operator.slug == data.DEMO_STAFF_OPERATOR)
+    )
     for email, name, role in data.DEMO_USERS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -181,4 +185,5 @@ def _seed_users() -> None:
         elif not verify_password(user.password_hash, data.DEMO_PASSWORD):
             user.password_hash = hash_password(data.DEMO_PASSWORD)  # the printed one must work
         user.role = role
+        user.operator_id = staff_of if role == Role.OPERATOR_STAFF else None
         user.is_active = True

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from webapp import clock
 from webapp.database import begin_write
 from webapp.extensions import db
+from webapp.notifications.attachments import draw
 from webapp.notifications.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,12 @@ def _send_one(notification_id: int, now: datetime) -> str:
     if claimed != 1:
         db.session.rollback()
         return "skipped"
+    db.session.commit()  # the lease is taken; drawing attachments needs no write lock
     message = db.session.get(Notification, notification_id)
     assert message is not None
     email = _email(message)
     attempts = message.attempts
-    db.session.commit()
+    db.session.rollback()
     try:
         deliver(email)
     except (OSError, smtplib.SMTPException) as error:
@@ -93,6 +95,13 @@ def _email(message: Notification) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<notification-{message.id}@roadpass>"
     email.set_content(message.body)
+    for attachment in draw(message):
+        email.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+        )
     return email
 
 

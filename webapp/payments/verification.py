@@ -34,6 +34,7 @@ from webapp.gateways.base import (
     VerifiedTransaction,
 )
 from webapp.ledger import events as ledger
+from webapp.notifications.attachments import TICKET_PDF
 from webapp.notifications.services import queue_notification
 from webapp.payments.models import Payment, PaymentStatus
 from webapp.refunds.models import RefundReason
@@ -211,7 +212,12 @@ def _confirm(booking: Booking, now: datetime, actor: str) -> bool:
         booking.cancel_reason = None
         booking.updated_at = now
         audit.record("booking.confirmed", "booking", booking.id, actor=actor, late=late)
-        queue_notification("booking-confirmed", booking, f"Booking {booking.reference} confirmed")
+        queue_notification(
+            "booking-confirmed",
+            booking,
+            f"Booking {booking.reference} confirmed",
+            attachments=[TICKET_PDF],
+        )
         return True
     # Lost: free whatever this booking still holds and close it.
     end_hold(booking, BookingStatus.CANCELLED, now, reason="SEATS_LOST")

@@ -10,9 +10,9 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def parse_month(text: str) -> str:
-    """A valid `YYYY-MM` from 2000 on, or ValidationError."""
+    """A valid `YYYY-MM` from 2000 to 2999 (the month after must exist), or ValidationError."""
     match = MONTH.match((text or "").strip())
-    if not match or int(match.group(1)) < 2000:
+    if not match or not 2000 <= int(match.group(1)) <= 2999:
         raise ValidationError(
             "A month looks like 2026-11.", details={"month": "A month looks like 2026-11."}
         )

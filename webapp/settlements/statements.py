@@ -1,8 +1,9 @@
-"""A settlement as its operator reads it: the CSV line, and the e-mail sent on approval."""
+"""A settlement as its operator reads it: the CSV line, the CSV of the ledger entries behind
+its lines, and the e-mail sent on approval."""
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -11,7 +12,9 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.jobs.dispatch import after_commit
 from webapp.notifications.models import Notification
+from webapp.presentation import lagos_datetime
 from webapp.settlements.models import Settlement
+from webapp.settlements.queries import covered_entry_rows
 
 CSV_COLUMNS = (
     "operator",
@@ -54,6 +57,49 @@ def csv_text(settlements: Iterable[Settlement]) -> str:
             ]
         )
     return out.getvalue()
+
+
+ENTRY_COLUMNS = (
+    "line",
+    "entry",
+    "dated",
+    "recorded",
+    "journal",
+    "event",
+    "memo",
+    "booking",
+    "currency",
+    "owed_change",
+)
+
+
+def entry_csv_lines(settlement_id: int, currency: str) -> Iterator[str]:
+    """The statement's entries as CSV, a chunk per thousand rows. `owed_change` is what the
+    entry changed the amount owed to the operator by (naira: a fare is positive, commission,
+    refunds and payouts negative), so the column sums to closing minus opening balance."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ENTRY_COLUMNS)
+    for n, (line, e) in enumerate(covered_entry_rows(settlement_id), start=1):
+        writer.writerow(
+            [
+                line,
+                e.entry_id,
+                lagos_datetime(e.effective_at),
+                lagos_datetime(e.created_at),
+                e.journal_id,
+                e.kind,
+                e.memo,
+                e.booking_reference or "",
+                currency,
+                naira(-e.amount),
+            ]
+        )
+        if n % 1000 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def queue_statement_email(settlement: Settlement) -> None:
