@@ -15,8 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import webapp.models  # noqa: F401 - every table must be known to Alembic and create_all
 from jobs.registry import JOBS
+from webapp import boundary, gateways, observability, presentation, security
 from webapp import config as config_module
-from webapp import gateways, observability, presentation, security
 from webapp.accounts import token_cache
 from webapp.accounts.cli import users_cli
 from webapp.accounts.views import bp as accounts_bp
@@ -67,6 +67,7 @@ def create_app(
     app.config.update(overrides or {})
     config_module.check_settings(app.config)
     observability.init_app(app)  # first: the request id must exist before any other hook runs
+    boundary.init_app(app)  # then its converter and checks, before every other hook
     _prepare_sqlite_folder(app)
     _choose_rate_limit_storage(app)
 

@@ -157,7 +157,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "REMEMBER_COOKIE_SECURE": app_env not in ("development", "test"),
         "WTF_CSRF_TIME_LIMIT": None if not production else 8 * 3600,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # The input boundary (webapp/boundary): bodies larger than this are refused with 413
+        # before any view reads them; JSON deeper than JSON_MAX_DEPTH is refused before parsing.
+        "MAX_CONTENT_LENGTH": _number(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": _number(env, "MAX_FORM_MEMORY_SIZE", 256 * 1024),
+        "JSON_MAX_DEPTH": _number(env, "JSON_MAX_DEPTH", 32),
     }
 
 

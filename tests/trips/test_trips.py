@@ -226,11 +226,13 @@ def test_results_sort_filter_and_nearby_dates(client: FlaskClient) -> None:
 
 
 def test_help_terms_and_refund_policy_state_the_configured_figures(
-    app, client: FlaskClient
+    app, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app.config["SEAT_HOLD_MINUTES"] = 12
-    app.config["SERVICE_FEE_PER_SEAT"] = 30_000
-    app.config["SALES_CUTOFF_MINUTES"] = 45
+    # The app is the session's: the figures go back afterwards, or every later test holds for
+    # 12 minutes and charges ₦300 a seat.
+    monkeypatch.setitem(app.config, "SEAT_HOLD_MINUTES", 12)
+    monkeypatch.setitem(app.config, "SERVICE_FEE_PER_SEAT", 30_000)
+    monkeypatch.setitem(app.config, "SALES_CUTOFF_MINUTES", 45)
 
     terms = page(client.get("/terms")).find(id="terms").get_text(" ")
     policy = page(client.get("/refund-policy")).get_text(" ")

@@ -229,7 +229,7 @@ def tokens() -> tuple[str, int]:
     ), status
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Response:
     services.revoke_api_token(current_user.id, token_id)

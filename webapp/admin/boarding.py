@@ -16,13 +16,13 @@ STATUS = {
 }
 
 
-@bp.get("/trips/<int:trip_id>/board")
+@bp.get("/trips/<id:trip_id>/board")
 @staff_required
 def board_page(trip_id: int) -> Response:
     return _with_camera(_render(trip_id, None), 200)
 
 
-@bp.post("/trips/<int:trip_id>/board")
+@bp.post("/trips/<id:trip_id>/board")
 @staff_required
 def board(trip_id: int) -> Response:
     scoped_trip(trip_id)

@@ -99,7 +99,7 @@ def refunds_csv() -> Response:
     )
 
 
-@bp.post("/refunds/<int:refund_id>/retry")
+@bp.post("/refunds/<id:refund_id>/retry")
 @admin_required
 def retry(refund_id: int) -> Response:
     if refund_id > LARGEST_ID:

@@ -98,7 +98,7 @@ def adjust_view() -> Response:
     return redirect(url_for("admin.settlements"), 303)
 
 
-@bp.get("/settlements/<int:settlement_id>")
+@bp.get("/settlements/<id:settlement_id>")
 @staff_required
 def settlement(settlement_id: int) -> str:
     found = _settlement(settlement_id)
@@ -110,7 +110,7 @@ def settlement(settlement_id: int) -> str:
     )
 
 
-@bp.post("/settlements/<int:settlement_id>/approve")
+@bp.post("/settlements/<id:settlement_id>/approve")
 @admin_required
 def approve_view(settlement_id: int) -> Response:
     _settlement(settlement_id)  # an id out of range is a 404 before any query
@@ -123,7 +123,7 @@ def approve_view(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.post("/settlements/<int:settlement_id>/send")
+@bp.post("/settlements/<id:settlement_id>/send")
 @admin_required
 def send(settlement_id: int) -> Response:
     _settlement(settlement_id)
@@ -140,7 +140,7 @@ def send(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.post("/settlements/<int:settlement_id>/check")
+@bp.post("/settlements/<id:settlement_id>/check")
 @admin_required
 def check(settlement_id: int) -> Response:
     found = _settlement(settlement_id)
@@ -163,7 +163,7 @@ def check(settlement_id: int) -> Response:
     return redirect(url_for("admin.settlement", settlement_id=settlement_id), 303)
 
 
-@bp.get("/settlements/<int:settlement_id>/statement")
+@bp.get("/settlements/<id:settlement_id>/statement")
 @staff_required
 def statement(settlement_id: int) -> str:
     found = _settlement(settlement_id)
@@ -172,14 +172,14 @@ def statement(settlement_id: int) -> str:
     )
 
 
-@bp.get("/settlements/<int:settlement_id>.csv")
+@bp.get("/settlements/<id:settlement_id>.csv")
 @staff_required
 def settlement_csv(settlement_id: int) -> Response:
     found = _settlement(settlement_id)
     return _csv(csv_text([found]), f"roadpass-{found.operator.slug}-{found.month}.csv")
 
 
-@bp.get("/settlements/<int:settlement_id>/entries.csv")
+@bp.get("/settlements/<id:settlement_id>/entries.csv")
 @staff_required
 def entries_csv(settlement_id: int) -> Response:
     """Every ledger entry behind the statement's lines (the page shows the first of each)."""

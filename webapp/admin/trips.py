@@ -143,7 +143,7 @@ def manifest_rows(trip_id: int) -> list[tuple[BookingSeat, Booking]]:
     return [(seat, booking) for seat, booking in rows]
 
 
-@bp.get("/trips/<int:trip_id>")
+@bp.get("/trips/<id:trip_id>")
 @staff_required
 def trip(trip_id: int) -> str:
     found = scoped_trip(trip_id)
@@ -168,7 +168,7 @@ def trip(trip_id: int) -> str:
     )
 
 
-@bp.get("/trips/<int:trip_id>/manifest.csv")
+@bp.get("/trips/<id:trip_id>/manifest.csv")
 @staff_required
 def manifest_csv(trip_id: int) -> Response:
     scoped_trip(trip_id)
@@ -197,7 +197,7 @@ def manifest_csv(trip_id: int) -> Response:
     )
 
 
-@bp.get("/trips/<int:trip_id>/cancel")
+@bp.get("/trips/<id:trip_id>/cancel")
 @admin_required
 def confirm_cancel(trip_id: int) -> str:
     """What cancelling the trip will do, and the one button that does it."""
@@ -217,7 +217,7 @@ def _bookings(count: int, what: str) -> str:
     return f"{count} {what} booking{'' if count == 1 else 's'}"
 
 
-@bp.post("/trips/<int:trip_id>/cancel")
+@bp.post("/trips/<id:trip_id>/cancel")
 @admin_required
 def cancel(trip_id: int) -> Response:
     reason = clean_name(request.form.get("reason"))[:200]

@@ -49,7 +49,7 @@ def _hold_answer(hold: services.HoldReceipt) -> Hold:
     )
 
 
-@bp.get("/trips/<int:trip_id>/seats")
+@bp.get("/trips/<id:trip_id>/seats")
 @api_operation(
     summary="The seat map of a trip",
     description="Poll it with `If-None-Match` set to the last `ETag`: an unchanged map is a "
@@ -189,7 +189,7 @@ def reserve() -> Response:
     )
 
 
-@bp.delete("/bookings/<int:booking_id>/hold")
+@bp.delete("/bookings/<id:booking_id>/hold")
 @api_operation(
     summary="Release a hold",
     tag="Seats and holds",

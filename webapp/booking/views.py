@@ -51,7 +51,7 @@ def _trip_or_404(trip_id: int) -> Trip:
     return trip
 
 
-@bp.post("/trips/<int:trip_id>/hold")
+@bp.post("/trips/<id:trip_id>/hold")
 @login_required
 @per_ip_and_account("HOLD")
 @idempotent()
@@ -115,7 +115,7 @@ def _seat_states(trip_id: int, max_age: float = 0) -> SeatStates:
     return states
 
 
-@bp.get("/trips/<int:trip_id>")
+@bp.get("/trips/<id:trip_id>")
 def trip(trip_id: int) -> Response:
     config = current_app.config
     card = trip_queries.trip_card(trip_id, clock.now(), config["SALES_CUTOFF_MINUTES"])
@@ -136,7 +136,7 @@ def trip(trip_id: int) -> Response:
     return response
 
 
-@bp.get("/trips/<int:trip_id>/seats")
+@bp.get("/trips/<id:trip_id>/seats")
 def seats(trip_id: int) -> Response:
     """The seat map alone, for htmx polling: 304 when nothing the viewer sees has changed."""
     config = current_app.config

@@ -15,7 +15,7 @@ from webapp.payments import queries
 NOT_FOUND = "no such booking of the caller's"
 
 
-@bp.get("/bookings/<int:booking_id>/cancel")
+@bp.get("/bookings/<id:booking_id>/cancel")
 @api_operation(
     summary="What cancelling would refund",
     description="The booking's own refund policy applied to the time left before departure.",
@@ -44,7 +44,7 @@ def cancellation_quote(booking_id: int) -> tuple[Response, int]:
     )
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post("/bookings/<id:booking_id>/cancel")
 @api_operation(
     summary="Cancel a booking",
     description="A paid booking is cancelled and refunded by the booking's policy (the "

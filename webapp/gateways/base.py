@@ -37,7 +37,7 @@ class WebhookRejectedError(Exception):
 
 
 class WebhookUnreadableError(Exception):
-    """An authentic webhook whose body is not the expected JSON; nothing may be stored."""
+    """An authentic webhook whose body is not what the gateway sends: stored as rejected."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from webapp.boundary import JsonRefusedError, strict_loads
 from webapp.gateways.amounts import to_major, to_minor
 from webapp.gateways.base import (
     CheckoutRequest,
@@ -29,6 +30,10 @@ from webapp.gateways.base import (
 )
 
 log = logging.getLogger(__name__)
+
+# Flutterwave's webhook bodies nest three levels (`data.customer.name`); anything far deeper is
+# not one of theirs and is refused before it is parsed.
+WEBHOOK_MAX_DEPTH = 8
 
 
 class FlutterwaveGateway:
@@ -123,9 +128,9 @@ class FlutterwaveGateway:
         if not self._authentic(headers, body):
             raise WebhookRejectedError("missing or wrong webhook signature")
         try:
-            payload = json.loads(body, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise WebhookUnreadableError("webhook body is not JSON") from error
+            payload = strict_loads(body, max_depth=WEBHOOK_MAX_DEPTH)
+        except JsonRefusedError as error:
+            raise WebhookUnreadableError(f"webhook body refused: {error.message}") from error
         if not isinstance(payload, dict):
             raise WebhookUnreadableError("webhook body is not a JSON object")
         if isinstance(payload.get("data"), dict):
@@ -134,16 +139,16 @@ class FlutterwaveGateway:
             data, event, tx_ref = payload, payload.get("event.type"), "txRef"
         else:
             raise WebhookUnreadableError("webhook body has no data object")
-        event_type = str(event or "unknown")[:60]
-        transaction_id = _text(data.get("id"))
-        status = _text(data.get("status"))
+        event_type = str(_field(event, "event", 60) or "unknown")
+        transaction_id = _transaction_id(data.get("id"))
+        status = _field(data.get("status"), "status", 40)
         return WebhookNotice(
             event_type=event_type,
             dedupe_key=f"{event_type}:{transaction_id}:{status}"[:120],
             transaction_id=transaction_id,
-            tx_ref=_text(data.get(tx_ref)),
+            tx_ref=_field(data.get(tx_ref), tx_ref, 64),
             status=status.lower() if status else None,
-            payload=json.loads(body),
+            payload=payload,
         )
 
     def _authentic(self, headers: dict[str, str], body: bytes) -> bool:
@@ -229,8 +234,26 @@ class FlutterwaveGateway:
             raise GatewayRejectedError("The payment service sent an unreadable refund.") from error
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)[:64]
+def _field(value: object, name: str, longest: int) -> str | None:
+    """A webhook's text field as Flutterwave sends it: absent, or a string that fits its column."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > longest:
+        raise WebhookUnreadableError(f"webhook {name} is not a string of at most {longest}")
+    return value
+
+
+def _transaction_id(value: object) -> str | None:
+    """Flutterwave's transaction ids are positive whole numbers (a JSON number; a digit string
+    is tolerated), of at most 19 digits."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    if not (text and len(text) <= 19 and text.isascii() and text.isdigit()) or int(text) == 0:
+        raise WebhookUnreadableError("webhook data.id is not a transaction id")
+    return text
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:

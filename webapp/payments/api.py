@@ -8,6 +8,7 @@ from webapp.api import bp
 from webapp.api.auth import api_user, token_required
 from webapp.api.operations import Answer, Auth, Idempotency, api_operation, link
 from webapp.api.schemas import parse_body, respond
+from webapp.boundary import raw_body
 from webapp.errors import AuthenticationError, DomainError, ValidationError
 from webapp.extensions import limiter
 from webapp.gateways.base import WebhookRejectedError, WebhookUnreadableError
@@ -129,7 +130,7 @@ def create_payment() -> tuple[Response, int]:
     return respond(answer, 201)
 
 
-@bp.get("/payments/<int:payment_id>")
+@bp.get("/payments/<id:payment_id>")
 @api_operation(
     summary="A payment and its refunds",
     description="While the payment is `PENDING` this asks the gateway (at most every "
@@ -160,6 +161,7 @@ def get_payment(payment_id: int) -> tuple[Response, int]:
     errors={400: "not a webhook body Flutterwave sends (`BAD_WEBHOOK`)"},
 )
 @limiter.exempt
+@raw_body  # authenticated first, then read by the gateway's own strict parser
 def flutterwave_webhook() -> tuple[Response, int]:
     """Authenticate, store once, answer 200; verification and apply happen on the queue (or
     here, before answering, when Redis is down)."""

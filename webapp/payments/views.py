@@ -173,7 +173,7 @@ def _settle_from_return(payment_id: int, said: str | None, transaction_id: str |
     )
 
 
-@bp.get("/payments/<int:payment_id>/status")
+@bp.get("/payments/<id:payment_id>/status")
 @login_required
 def payment_status(payment_id: int) -> tuple[str, int, dict[str, str]]:
     """The status fragment. The return page's first request carries what the gateway said on

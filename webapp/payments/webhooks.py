@@ -4,6 +4,7 @@ A webhook only triggers verification: what it claims is never applied as such. S
 first means a delivery is never lost even when verification has to wait for the gateway.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from webapp import clock
 from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.gateways import payment_gateway
-from webapp.gateways.base import WebhookNotice
+from webapp.gateways.base import WebhookNotice, WebhookUnreadableError
 from webapp.payments.models import Payment, WebhookEvent
 from webapp.payments.verification import settle_payment
 
@@ -30,15 +31,39 @@ class StoredWebhook:
     already_processed: bool
 
 
+REJECTED = "REJECTED"
+
+
 def receive_webhook(headers: dict[str, str], body: bytes) -> StoredWebhook:
-    """Authenticate (raises WebhookRejectedError) and store the event once."""
+    """Authenticate (raises WebhookRejectedError: nothing stored) and store the event once.
+
+    An authentic body that is not what the gateway sends (not JSON, NaN, a NUL, an enormous or
+    nested `data.id`...) is stored as rejected, by its digest only, so none of it reaches a
+    column's type, and WebhookUnreadableError is raised for a 400."""
     gateway = payment_gateway()
-    notice = gateway.parse_webhook(headers, body)
+    try:
+        notice = gateway.parse_webhook(headers, body)
+    except WebhookUnreadableError as error:
+        _store(gateway.name, _rejected_notice(body, str(error)), outcome=REJECTED)
+        raise
     return _store(gateway.name, notice)
 
 
-def _store(provider: str, notice: WebhookNotice) -> StoredWebhook:
+def _rejected_notice(body: bytes, reason: str) -> WebhookNotice:
+    digest = hashlib.sha256(body).hexdigest()
+    return WebhookNotice(
+        event_type="rejected",
+        dedupe_key=f"rejected:{digest}",
+        transaction_id=None,
+        tx_ref=None,
+        status=None,
+        payload={"rejected": reason[:200], "sha256": digest, "bytes": len(body)},
+    )
+
+
+def _store(provider: str, notice: WebhookNotice, *, outcome: str | None = None) -> StoredWebhook:
     begin_write()
+    now = clock.now()
     event = WebhookEvent(
         provider=provider,
         dedupe_key=notice.dedupe_key,
@@ -46,7 +71,9 @@ def _store(provider: str, notice: WebhookNotice) -> StoredWebhook:
         tx_ref=notice.tx_ref,
         transaction_id=notice.transaction_id,
         payload=notice.payload,
-        received_at=clock.now(),
+        received_at=now,
+        processed_at=now if outcome else None,
+        outcome=outcome,
     )
     try:
         with db.session.begin_nested():

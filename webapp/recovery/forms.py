@@ -1,15 +1,16 @@
 """Password-reset forms. They check shape; the services check the rules."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.boundary.forms import SafeForm
 
-class ForgotPasswordForm(FlaskForm):
+
+class ForgotPasswordForm(SafeForm):
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SafeForm):
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(max=128)],

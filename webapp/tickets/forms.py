@@ -1,11 +1,12 @@
 """The *Find my booking* form. It checks shape; tickets/access.py has the last word."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TelField
 from wtforms.validators import DataRequired, Length
 
+from webapp.boundary.forms import SafeForm
 
-class FindBookingForm(FlaskForm):
+
+class FindBookingForm(SafeForm):
     reference = StringField(
         "Booking reference",
         validators=[DataRequired(), Length(max=20)],

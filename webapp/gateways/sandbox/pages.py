@@ -195,8 +195,10 @@ def deliver() -> Response:
 def wait() -> Response | tuple[Response, int]:
     """Answer once the sandbox has refunded the transaction `refundOf`, or after `timeout`
     seconds (at most 300): a test waits on the event itself instead of polling for it."""
-    body = request.get_json(silent=True) or {}
-    transaction_id = str(body.get("refundOf", ""))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("refundOf"), str | int):
+        return jsonify({"error": 'send {"refundOf": <transaction id>, "timeout": seconds}'}), 400
+    transaction_id = str(body["refundOf"])
     try:
         timeout = max(0.0, min(float(body.get("timeout", 30)), 300.0))
     except (TypeError, ValueError):
@@ -256,7 +258,7 @@ def expire_link(link_id: str) -> Response | tuple[Response, int]:
     return jsonify({"id": link_id, "expired": True})
 
 
-@bp.post("/control/transactions/<int:transaction_id>")
+@bp.post("/control/transactions/<id:transaction_id>")
 def plant(transaction_id: int) -> Response | tuple[Response, int]:
     """Change what the gateway reports for a transaction (a mismatch for reconciliation)."""
     transaction = state().transactions.get(transaction_id)

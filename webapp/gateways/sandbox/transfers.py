@@ -275,7 +275,7 @@ def transfer_log() -> Response:
         )
 
 
-@bp.post("/control/transfers/<int:transfer_id>/complete")
+@bp.post("/control/transfers/<id:transfer_id>/complete")
 def complete_transfer(transfer_id: int) -> Response:
     transfer = finish(transfer_id)
     if transfer is None:
