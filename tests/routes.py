@@ -134,8 +134,8 @@ DECLARED: dict[str, Declared] = {
     "tickets.my_bookings": d(Access.SIGNED_IN, GET="302 200 200 200 200 200"),
     "accounts.devices": d(Access.SIGNED_IN, GET="302 200 200 200 200 200"),
     "accounts.sign_out_device": d(
-        Access.OWNER, {"session_id": "sandbox_id"}, POST="302 303 303 303 303 303"
-    ),  # a device id that is not the caller's signs out nothing
+        Access.OWNER, {"session_id": "sandbox_id"}, POST="302 404 404 404 404 404"
+    ),  # a device that is not one of the caller's is not found
     "accounts.sign_out_everywhere": d(Access.SIGNED_IN, POST="302 303 303 303 303 303"),
     "accounts.change_password": d(
         Access.SIGNED_IN, GET="302 200 200 200 200 200", POST="302 422 422 422 422 422"
