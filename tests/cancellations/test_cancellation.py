@@ -225,4 +225,4 @@ def test_a_cancelled_trip_closes_unpaid_checkouts_and_says_what_happened(
     assert "trip was cancelled" in said
     assert pay_site.sql(
         "SELECT amount, reason FROM refunds WHERE payment_id = :p", p=payment["paymentId"]
-    ) == [(FARE + FEE, "TRIP_CANCELLED")]
+    ) == [(FARE + FEE, "PAID_AFTER_CANCELLATION")]

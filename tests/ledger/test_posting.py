@@ -164,6 +164,34 @@ def test_after_a_full_refund_a_bookings_commission_is_exactly_zero(app) -> None:
 
 
 @both_databases
+def test_money_paid_after_the_trip_was_cancelled_is_owed_back_and_earns_no_one_anything(
+    app,
+) -> None:
+    """Two checkouts of one unpaid booking, both closed by the trip's cancellation, both paid at
+    the gateway afterwards: each payment is owed back whole, so when the refunds complete the
+    operator, the commission and the service fee are all untouched. Before the fix each late
+    payment was booked as a sale and each refund reversed the commission of both, leaving the
+    operator owed money for a trip that never ran (found by the money properties)."""
+    trip = a_trip(commission_bps=750, fare=1_000_020)
+    booking = held(create_user().id, trip.id, ["1A"])
+    first, second = open_payment(booking), open_payment(booking)
+    cancel_trip(create_user(role="admin").id, trip.id, "bus broke down")
+
+    gateway_says(first, fee=100)
+    gateway_says(second, fee=100)
+    reasons = db.session.scalars(select(Refund.reason).where(Refund.booking_id == booking.id))
+    assert sorted(reasons) == ["PAID_AFTER_CANCELLATION"] * 2
+    assert entries_of(operator_account(trip.operator_id)) == 0
+    complete_all_refunds()
+
+    assert entries_of(operator_account(trip.operator_id)) == 0
+    assert entries_of("revenue:commission") == 0
+    assert entries_of("revenue:service_fee") == 0
+    assert entries_of("refunds_payable") == 0
+    assert unbalanced_journals() == []
+
+
+@both_databases
 def test_a_refund_completed_twice_posts_once(app) -> None:
     trip = a_trip()
     booking, _ = paid(trip, ["1A"], amount=FARE + FEE + 10)

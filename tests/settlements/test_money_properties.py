@@ -50,7 +50,13 @@ from webapp.settlements.services import approve_settlement, calculate_settlement
 START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # three days before December, Lagos time
 MONTHS = ("2026-11", "2026-12")
 FARES = (1_000_000, 1_000_020, 1_234_567)  # 1,000,020 × 7.5% ends in half a kobo
-RETURNED = ("UNDERPAYMENT", "WRONG_CURRENCY", "SEATS_LOST", "DUPLICATE_PAYMENT")
+RETURNED = (
+    "UNDERPAYMENT",
+    "WRONG_CURRENCY",
+    "SEATS_LOST",
+    "DUPLICATE_PAYMENT",
+    "PAID_AFTER_CANCELLATION",
+)
 
 
 def half_up(amount: int, numerator: int, denominator: int) -> int:

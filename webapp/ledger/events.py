@@ -20,7 +20,13 @@ from webapp.trips.models import Trip
 
 BPS = 10_000
 # Money that arrived but never paid for a trip: it all goes back to the payer.
-RETURNED_WHOLE = ("UNDERPAYMENT", "WRONG_CURRENCY", "SEATS_LOST", "DUPLICATE_PAYMENT")
+RETURNED_WHOLE = (
+    "UNDERPAYMENT",
+    "WRONG_CURRENCY",
+    "SEATS_LOST",
+    "DUPLICATE_PAYMENT",
+    "PAID_AFTER_CANCELLATION",
+)
 # Refunds of a trip that was paid for: they reverse the operator's share, commission and fee.
 REVERSING = ("PASSENGER_CANCELLED", "TRIP_CANCELLED")
 

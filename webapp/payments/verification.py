@@ -166,7 +166,7 @@ def _apply_success(
     )
     if booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "TRIP_CANCELLED":
         # Paid through a checkout that the trip's cancellation closed: all of it goes back.
-        refund = request_refund(payment, verified.amount, RefundReason.TRIP_CANCELLED)
+        refund = request_refund(payment, verified.amount, RefundReason.PAID_AFTER_CANCELLATION)
         queue_notification(
             "refund-requested",
             booking,

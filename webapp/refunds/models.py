@@ -46,6 +46,9 @@ class RefundReason(StrEnum):
     DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
     PASSENGER_CANCELLED = "PASSENGER_CANCELLED"
     TRIP_CANCELLED = "TRIP_CANCELLED"
+    # Money that arrived after the trip was cancelled (through a checkout the cancellation
+    # closed): it never paid for a trip, so it all goes back and no one earned any of it.
+    PAID_AFTER_CANCELLATION = "PAID_AFTER_CANCELLATION"
 
 
 class Refund(db.Model):
